@@ -1,0 +1,12 @@
+"""The one Huey instance, built from settings.
+
+Run the worker with::
+
+    huey_consumer huey_config.huey -k process -w 2 -g TERM -t 30
+"""
+
+from tasks.backend import current_backend
+from tasks.sync import register_sync_task
+
+huey = current_backend().huey
+proxy_sync = register_sync_task(huey)

@@ -1,0 +1,176 @@
+"""The shared status helper: the only door to job state.
+
+The dashboard, the CLI and the HTTP API call these five functions and nothing else;
+each returns the contract JSON of DESIGN.md ("Job model"). Single-flight lives in the
+store (one atomic step); this module turns the store's answers into the contract and
+its human sentences.
+"""
+
+from __future__ import annotations
+
+import getpass
+import re
+from typing import Any
+
+from tasks.backend import Backend, current_backend
+from tasks.catalog import CATALOG, PROXY_TYPES, get_proxy_type
+from tasks.errors import BackendUnavailable, InvalidJobId
+from tasks.messages import text
+from tasks.store.base import FINISHED_STATES, STATES
+
+JOB_ID_RE = re.compile(r"^proxy-(%s)-(\d{13,16})$" % "|".join(PROXY_TYPES))
+MAX_SHOWN_ID = 60
+
+
+def operator_name() -> str:
+    """Who is asking, for ``requestedBy``: the login name of the operator."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry (containers): still a useful answer
+        return "unknown"
+
+
+def validate_job_id(job_id: str) -> str:
+    """Reject anything that is not ``proxy-<type>-<epoch ms>`` before it reaches a store."""
+    if not isinstance(job_id, str) or not JOB_ID_RE.match(job_id):
+        shown = job_id if len(str(job_id)) <= MAX_SHOWN_ID else f"{str(job_id)[:MAX_SHOWN_ID]}…"
+        raise InvalidJobId(text("job.bad_id", jobId=shown))
+    return job_id
+
+
+def _minutes_ago(now_ms: int, then_ms: int | None) -> int:
+    return max(0, (now_ms - (then_ms or now_ms)) // 60_000)
+
+
+def request_sync(
+    proxy_type: str,
+    force: bool = False,
+    requested_by: str | None = None,
+    backend: Backend | None = None,
+) -> dict[str, Any]:
+    """Start a sync unless one is running or finished (then return that one); ``force``
+    replaces whatever exists. Raises UnknownProxyType and BackendUnavailable."""
+    name = get_proxy_type(proxy_type).name
+    backend = backend or current_backend()
+    who = requested_by or operator_name()
+    message = backend.messages.build(name)
+    log_line = f"Queued by {who}" + (" (forced)" if force else "")
+    answer = backend.store.request_sync(name, force, who, message, log_line)
+    job = answer["job"]
+    if answer["outcome"] == "queued":
+        key = "sync.forced" if force else "sync.queued"
+        return {
+            "success": True,
+            "status": "queued",
+            "jobId": job["jobId"],
+            "forced": bool(force),
+            "message": text(key, type=name, jobId=job["jobId"]),
+        }
+    state = job["state"]
+    if state in FINISHED_STATES:
+        minutes = _minutes_ago(answer["now"], job.get("finishedAt"))
+        return {
+            "success": True,
+            "status": state,
+            "jobId": job["jobId"],
+            "lastSync": {
+                "finishedAt": job.get("finishedAt"),
+                "minutesAgo": minutes,
+                "result": job.get("result"),
+            },
+            "message": text(
+                "sync.last", type=name, status=text(f"status.{state}"), minutesAgo=minutes
+            ),
+        }
+    return {
+        "success": False,
+        "status": "running",
+        "state": state,
+        "jobId": job["jobId"],
+        "progress": job.get("progress", 0),
+        "message": text(
+            "sync.running", type=name, state=state, progress=job.get("progress", 0),
+            jobId=job["jobId"],
+        ),
+    }
+
+
+def job_status(job_id: str, backend: Backend | None = None) -> dict[str, Any]:
+    """The record of one job, with its log; ``found: false`` when it does not exist.
+
+    Raises InvalidJobId for an id not of our form, BackendUnavailable."""
+    validate_job_id(job_id)
+    backend = backend or current_backend()
+    record = backend.store.get_job(job_id)
+    if record is None:
+        return {"found": False, "jobId": job_id, "message": text("job.not_found", jobId=job_id)}
+    return {"found": True, **record, "log": backend.store.get_log(job_id)}
+
+
+def list_jobs(proxy_type: str | None = None, backend: Backend | None = None) -> dict[str, Any]:
+    """Every job, grouped by state, newest first."""
+    types = [get_proxy_type(proxy_type).name] if proxy_type else list(PROXY_TYPES)
+    backend = backend or current_backend()
+    groups: dict[str, list[dict[str, Any]]] = {state: [] for state in STATES}
+    for record in backend.store.list_jobs(types):
+        groups.setdefault(record["state"], []).append(record)
+    for records in groups.values():
+        records.sort(key=lambda r: r.get("createdAt") or 0, reverse=True)
+    order = ("active", "waiting", "delayed", "stalled", "completed", "failed")
+    return {state: groups[state] for state in order}
+
+
+def cleanup(proxy_type: str | None = None, backend: Backend | None = None) -> dict[str, Any]:
+    """Remove every job of a type (or of all types); an active one is cancelled."""
+    types = [get_proxy_type(proxy_type).name] if proxy_type else list(PROXY_TYPES)
+    backend = backend or current_backend()
+    breakdown = backend.store.cleanup(types)
+    cleaned = sum(breakdown.values())
+    scope = types[0] if proxy_type else text("cleanup.all")
+    return {
+        "success": True,
+        "message": text("cleanup.done", cleaned=cleaned, scope=scope),
+        "cleaned": cleaned,
+        "breakdown": {
+            key: int(breakdown.get(key, 0))
+            for key in ("active", "waiting", "delayed", "completed", "failed")
+        },
+    }
+
+
+def overview(backend: Backend | None = None) -> dict[str, Any]:
+    """One row per proxy type plus backend health, in one round trip; never raises for
+    an unreachable backend (``backend.reachable`` says so instead)."""
+    backend = backend or current_backend()
+    health: dict[str, Any] = {
+        "kind": backend.kind,
+        "url": backend.settings.backend_label,
+        "reachable": True,
+        "error": None,
+        "workers": 0,
+        "queued": 0,
+        "scheduled": 0,
+    }
+    jobs: dict[str, Any] = dict.fromkeys(PROXY_TYPES)
+    now = None
+    try:
+        snap = backend.store.overview(list(PROXY_TYPES))
+    except BackendUnavailable as exc:
+        health["reachable"] = False
+        health["error"] = exc.reason
+    else:
+        jobs = snap["jobs"]
+        now = snap["now"]
+        health.update(workers=snap["workers"], queued=snap["queued"], scheduled=snap["scheduled"])
+    waiting = any(job and job["state"] == "waiting" for job in jobs.values())
+    health["noWorker"] = bool(health["reachable"] and waiting and health["workers"] == 0)
+    rows = [
+        {
+            "type": name,
+            "title": CATALOG[name].title,
+            "titleId": CATALOG[name].title_id,
+            "job": jobs.get(name),
+        }
+        for name in PROXY_TYPES
+    ]
+    return {"now": now, "backend": health, "types": rows}

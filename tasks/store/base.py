@@ -1,0 +1,190 @@
+"""What every job store does; the Redis and SQLite stores implement the same methods.
+
+A store owns the job records, the per-job logs, worker presence, and the act of putting
+a job's Huey message on the queue in the same atomic step as the record change. Every
+write a worker makes carries its ``run_token`` and succeeds only while that run still
+owns the job (fencing): a cancelled, superseded or re-enqueued run can no longer write.
+
+Records come back as plain dicts with the contract's camelCase fields; ``state`` is the
+effective state (an ``active`` job whose heartbeat is older than the stall limit reads as
+``stalled``).
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tasks.queue import QueuedMessage
+
+STATES = ("waiting", "active", "delayed", "completed", "failed", "stalled")
+RUNNING_STATES = ("waiting", "active", "delayed", "stalled")
+FINISHED_STATES = ("completed", "failed")
+
+# Fields stored as JSON text.
+JSON_FIELDS = ("progressInfo", "result")
+INT_FIELDS = (
+    "progress",
+    "createdAt",
+    "startedAt",
+    "finishedAt",
+    "attemptsMade",
+    "maxAttempts",
+    "heartbeatAt",
+    "retryAt",
+    "enqueuedAt",
+)
+# Internal fields never shown in a record.
+PRIVATE_FIELDS = ("ticket", "runToken", "message", "score")
+
+MessageFactory = Callable[[str, float], QueuedMessage]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What a worker gets when it starts an attempt of a job."""
+
+    job_id: str
+    proxy_type: str
+    run_token: str
+    attempt: int
+    max_attempts: int
+
+
+def decode_record(raw: dict[str, Any], now_ms: int, stall_ms: int) -> dict[str, Any]:
+    """Turn stored fields into a contract record with its effective state."""
+    record: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(key, bytes):
+            key = key.decode()
+        if key in PRIVATE_FIELDS:
+            continue
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        if key in JSON_FIELDS:
+            value = json.loads(value) if value not in (None, "") else None
+        elif key in INT_FIELDS:
+            value = int(float(value)) if value not in (None, "") else None
+        elif key == "forced":
+            value = value in ("1", 1, True)
+        record[key] = value
+    for key in ("startedAt", "finishedAt", "heartbeatAt", "worker", "error", "stackTrace"):
+        record.setdefault(key, None)
+    record.setdefault("progressInfo", {})
+    record.setdefault("result", None)
+    heartbeat = record.get("heartbeatAt") or 0
+    if record.get("state") == "active" and now_ms - heartbeat > stall_ms:
+        record["state"] = "stalled"
+    return record
+
+
+class JobStore(ABC):
+    """The operations `tasks.jobs` (the one door to job state) and the worker need."""
+
+    # -- the dashboard / CLI side -------------------------------------------------
+
+    @abstractmethod
+    def request_sync(
+        self,
+        proxy_type: str,
+        force: bool,
+        requested_by: str,
+        message: QueuedMessage,
+        log_line: str,
+    ) -> dict[str, Any]:
+        """Atomically: return the running/finished job, or replace all with a new one.
+
+        Returns ``{"outcome": "running"|"finished"|"queued", "job": record,
+        "now": ms}``; ``message`` is pushed only when a job is queued.
+        """
+
+    @abstractmethod
+    def get_job(self, job_id: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def get_log(self, job_id: str) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def list_jobs(self, types: Sequence[str]) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def cleanup(self, types: Sequence[str]) -> dict[str, int]:
+        """Remove every job of ``types``; the breakdown counts them by state."""
+
+    @abstractmethod
+    def overview(self, types: Sequence[str]) -> dict[str, Any]:
+        """``{"jobs": {type: record|None}, "workers": n, "queued": n, "scheduled": n,
+        "now": ms}`` in one round trip, whatever the history."""
+
+    @abstractmethod
+    def now_ms(self) -> int: ...
+
+    # -- the worker side ----------------------------------------------------------
+
+    @abstractmethod
+    def start_attempt(
+        self, proxy_type: str, ticket: str, worker: str, run_token: str
+    ) -> Attempt | None:
+        """Claim the job a message points at; None for a stale or duplicate message."""
+
+    @abstractmethod
+    def heartbeat(self, job_id: str, run_token: str) -> bool: ...
+
+    @abstractmethod
+    def write_progress(
+        self, job_id: str, run_token: str, progress: int, info: dict[str, Any]
+    ) -> bool: ...
+
+    @abstractmethod
+    def complete(self, job_id: str, run_token: str, result: dict[str, Any]) -> bool: ...
+
+    @abstractmethod
+    def fail_attempt(
+        self,
+        job_id: str,
+        run_token: str,
+        error: str,
+        stack_trace: str,
+        retry: QueuedMessage | None,
+        retry_delay_ms: int,
+    ) -> str | None:
+        """``delayed`` (retry scheduled), ``failed``, or None when fencing failed.
+
+        ``retry`` is None when the failure is permanent or no attempts are left.
+        """
+
+    @abstractmethod
+    def requeue(self, job_id: str, run_token: str, message: QueuedMessage) -> bool:
+        """An interrupted attempt: back to ``waiting``, not counted as an attempt."""
+
+    @abstractmethod
+    def find_lost(self) -> list[dict[str, Any]]:
+        """Jobs that need the reaper: stalled ones, and waiting/delayed ones whose
+        message is on no queue. Each: ``{jobId, type, kind, runToken, attemptsMade,
+        maxAttempts, worker}``."""
+
+    @abstractmethod
+    def recover(
+        self,
+        job_id: str,
+        kind: str,
+        run_token: str,
+        message: QueuedMessage | None,
+        error: str,
+    ) -> bool:
+        """Re-enqueue (``message`` given) or fail a lost job, if it is still lost."""
+
+    @abstractmethod
+    def append_log(self, job_id: str, level: str, text: str) -> None: ...
+
+    @abstractmethod
+    def worker_seen(self, worker_id: str) -> None: ...
+
+    @abstractmethod
+    def worker_gone(self, worker_id: str) -> None: ...
+
+    def close(self) -> None:  # noqa: B027 - optional for stores without resources
+        """Release connections."""

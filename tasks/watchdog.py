@@ -1,0 +1,90 @@
+"""Worker presence and the reaper, run by a daemon thread in every consumer process.
+
+Huey acknowledges nothing: a consumer killed with SIGKILL takes its task with it. The
+job's heartbeat stops, the job reads as ``stalled`` after the stall limit, and the reaper
+(any live consumer's) re-enqueues it while attempts are left, or fails it. The reaper
+also re-enqueues a waiting or delayed job whose message is on no queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+
+from tasks.backend import Backend
+from tasks.errors import BackendUnavailable
+from tasks.messages import text
+
+logger = logging.getLogger(__name__)
+
+
+def reap_lost_jobs(backend: Backend) -> int:
+    """Recover every lost job once; returns how many were recovered."""
+    recovered = 0
+    for lost in backend.store.find_lost():
+        if lost["kind"] == "stalled":
+            retry = lost["attemptsMade"] < lost["maxAttempts"]
+            outcome = text("run.stalled.requeued" if retry else "run.stalled.failed")
+            error = text("run.stalled", worker=lost["worker"] or "?", outcome=outcome)
+        else:
+            retry = True
+            error = "Its queued task was lost (never picked up); queued again."
+        message = backend.messages.build(lost["type"]) if retry else None
+        if backend.store.recover(lost["jobId"], lost["kind"], lost["runToken"], message, error):
+            logger.warning("%s: %s", lost["jobId"], error)
+            recovered += 1
+    return recovered
+
+
+class Watchdog(threading.Thread):
+    """Advertises this consumer process and reaps lost jobs, every few seconds."""
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__(name="proxytui-watchdog", daemon=True)
+        self.backend = backend
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        settings = self.backend.settings
+        interval = min(settings.reaper_interval, settings.worker_ttl / 3)
+        while True:
+            try:
+                self.backend.store.worker_seen(self.worker_id)
+                reap_lost_jobs(self.backend)
+            except BackendUnavailable as exc:
+                logger.warning("watchdog: job store unreachable: %s", exc)
+            except Exception:
+                logger.exception("watchdog pass failed")
+            if self.stopped.wait(interval):
+                break
+        try:
+            self.backend.store.worker_gone(self.worker_id)
+        except BackendUnavailable:
+            pass
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+_watchdog: Watchdog | None = None
+_lock = threading.Lock()
+
+
+def ensure_watchdog(backend: Backend) -> Watchdog:
+    """Start this process's watchdog once (worker threads of one process share it)."""
+    global _watchdog
+    with _lock:
+        alive = _watchdog is not None and _watchdog.is_alive()
+        if not alive or _watchdog.worker_id != f"{socket.gethostname()}:{os.getpid()}":
+            _watchdog = Watchdog(backend)
+            _watchdog.start()
+        return _watchdog
+
+
+def stop_watchdog() -> None:
+    with _lock:
+        if _watchdog is not None:
+            _watchdog.stop()
