@@ -58,6 +58,9 @@ class Settings:
     request_backoff: float = 0.5
     page_cap: int = 5000
 
+    # HTTP API (tui/http_api.py): "name:key,name2:key2"; kept out of repr.
+    api_keys: str = field(default="", repr=False)
+
     def concurrency_for(self, proxy_type: str) -> int:
         return dict(self.fetch_concurrency_by_type).get(proxy_type, self.fetch_concurrency)
 
@@ -110,6 +113,7 @@ ENV_NAMES: dict[str, str] = {
     "PROXYTUI_REQUEST_RETRIES": "request_retries",
     "PROXYTUI_REQUEST_BACKOFF": "request_backoff",
     "PROXYTUI_PAGE_CAP": "page_cap",
+    "PROXYTUI_API_KEYS": "api_keys",
 }
 
 
