@@ -65,6 +65,72 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Ada job menunggu tetapi tidak ada worker yang berjalan. Jalankan: "
         "huey_consumer huey_config.huey -k process -w 2",
     },
+    # -- the HTTP API (tui/http_api.py, tui/serve.py) ------------------------------
+    "api.param.missing": {
+        "en": "The query parameter {name} is required: {hint}.",
+        "id": "Parameter query {name} wajib diisi: {hint}.",
+    },
+    "api.param.bad": {
+        "en": "{name}={value!r} is not valid; use {hint}.",
+        "id": "{name}={value!r} tidak valid; gunakan {hint}.",
+    },
+    "api.param.unknown": {
+        "en": "Unknown query parameter(s) {names}; this route takes: {valid}.",
+        "id": "Parameter query {names} tidak dikenal; rute ini menerima: {valid}.",
+    },
+    "api.param.repeated": {
+        "en": "The query parameter {name} was given more than once; give it once.",
+        "id": "Parameter query {name} diberikan lebih dari sekali; berikan sekali saja.",
+    },
+    "api.param.none": {"en": "no query parameters", "id": "tanpa parameter query"},
+    "api.unauthorized": {
+        "en": "Missing or invalid API key; send 'Authorization: Bearer <key>' with a key "
+        "from PROXYTUI_API_KEYS.",
+        "id": "API key tidak ada atau salah; kirim 'Authorization: Bearer <key>' dengan key "
+        "dari PROXYTUI_API_KEYS.",
+    },
+    "api.route.unknown": {
+        "en": "No route {method} {path}; the routes are: {routes}.",
+        "id": "Tidak ada rute {method} {path}; rute yang ada: {routes}.",
+    },
+    "api.route.method": {
+        "en": "{method} is not allowed on {path}; use {allowed}.",
+        "id": "{method} tidak diizinkan pada {path}; gunakan {allowed}.",
+    },
+    "api.internal": {
+        "en": "Internal error (ref {ref}); the server log has the details.",
+        "id": "Kesalahan internal (ref {ref}); rinciannya ada di log server.",
+    },
+    "api.keys.bad": {
+        "en": "PROXYTUI_API_KEYS entry {index} is not name:key; "
+        "use PROXYTUI_API_KEYS=name:key[,name2:key2].",
+        "id": "Entri PROXYTUI_API_KEYS ke-{index} bukan name:key; "
+        "gunakan PROXYTUI_API_KEYS=name:key[,name2:key2].",
+    },
+    "api.keys.duplicate": {
+        "en": "PROXYTUI_API_KEYS gives the name {name!r} or its key twice; "
+        "each name and each key must be unique.",
+        "id": "PROXYTUI_API_KEYS memuat nama {name!r} atau key-nya dua kali; "
+        "setiap nama dan key harus unik.",
+    },
+    "serve.no_keys_public": {
+        "en": "Refusing to listen on {host} without an API key: set "
+        "PROXYTUI_API_KEYS=name:key[,name2:key2], or listen on 127.0.0.1.",
+        "id": "Menolak mendengarkan di {host} tanpa API key: isi "
+        "PROXYTUI_API_KEYS=name:key[,name2:key2], atau dengarkan di 127.0.0.1.",
+    },
+    "serve.no_keys_local": {
+        "en": "No API key is set (PROXYTUI_API_KEYS): anyone on this machine can call the API.",
+        "id": "Belum ada API key (PROXYTUI_API_KEYS): siapa pun di mesin ini dapat memanggil API.",
+    },
+    "serve.bad_base_path": {
+        "en": "--base-path {path!r} must start with / and hold no spaces, braces, ? or #.",
+        "id": "--base-path {path!r} harus diawali / dan tanpa spasi, kurung kurawal, ? atau #.",
+    },
+    "serve.need_extra": {
+        "en": "The HTTP API needs Starlette and uvicorn: pip install 'proxytui[api]'.",
+        "id": "API HTTP memerlukan Starlette dan uvicorn: pip install 'proxytui[api]'.",
+    },
     "run.cancelled": {
         "en": "Job {jobId} was cancelled or replaced; this run stopped and published nothing.",
         "id": "Job {jobId} dibatalkan atau diganti; proses ini berhenti tanpa menerbitkan data.",
