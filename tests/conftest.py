@@ -1,0 +1,4 @@
+pytest_plugins = [
+    "tests.support.databases",
+    "tests.support.jobenv",
+]

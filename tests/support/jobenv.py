@@ -1,0 +1,156 @@
+"""Fixtures for the job core: isolated settings on the real Redis, and real consumers.
+
+Every test gets its own key prefix (and so its own Huey queue) on the machine's Redis,
+with job timings shrunk to fractions of a second, and its keys are deleted afterwards.
+Consumers are real ``huey_consumer`` processes running tests.support.test_worker.
+"""
+
+from __future__ import annotations
+
+import os
+import signal as signals
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import redis
+
+from tasks.backend import use_backend
+from tasks.queue import huey_name
+from tasks.settings import Settings, configure, load_settings
+
+REPO = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("PROXYTUI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+FAST_TIMINGS = {
+    "PROXYTUI_HEARTBEAT_INTERVAL": "0.3",
+    "PROXYTUI_STALL_AFTER": "2",
+    "PROXYTUI_REAPER_INTERVAL": "0.5",
+    "PROXYTUI_WORKER_TTL": "2",
+    "PROXYTUI_BACKOFF_BASE": "0.5",
+    "PROXYTUI_REDIS_SOCKET_TIMEOUT": "1",
+}
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 20.0, every: float = 0.05):
+    """Poll until ``predicate()`` is truthy; return its value or fail with a clear message."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s: {predicate}")
+        time.sleep(every)
+
+
+@pytest.fixture
+def job_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Environment variables for this test's isolated job state (for subprocesses)."""
+    prefix = f"pt{uuid.uuid4().hex[:10]}:"
+    env = {
+        "PROXYTUI_REDIS_URL": REDIS_URL,
+        "PROXYTUI_QUEUE": "redis",
+        "PROXYTUI_KEY_PREFIX": prefix,
+        "PROXYTUI_DATABASE_URL": f"sqlite:///{tmp_path / 'proxy.db'}",
+        "PROXYTUI_LANG": "en",
+        **FAST_TIMINGS,
+    }
+    yield env
+    conn = redis.Redis.from_url(REDIS_URL)
+    try:
+        name = huey_name(load_settings(env))
+        keys = list(conn.scan_iter(match=f"{prefix}*", count=1000))
+        keys += list(conn.scan_iter(match=f"huey.*.{name}", count=1000))
+        if keys:
+            conn.delete(*keys)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def job_settings(job_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """This test's settings, made current in this process (tasks.jobs uses them)."""
+    for key, value in job_env.items():
+        monkeypatch.setenv(key, value)
+    settings = configure(load_settings(job_env))
+    use_backend(None)
+    yield settings
+    use_backend(None)
+
+
+@dataclass
+class Consumer:
+    proc: subprocess.Popen
+    log_path: Path
+    env: dict[str, str] = field(repr=False)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def send(self, signum: int) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signum)
+
+    def wait(self, timeout: float = 20.0) -> int:
+        return self.proc.wait(timeout=timeout)
+
+    def stop(self, signum: int = signals.SIGINT, timeout: float = 20.0) -> int:
+        """Graceful stop by default; kills after ``timeout``."""
+        self.send(signum)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return self.proc.wait(timeout=5)
+
+    def kill(self) -> None:
+        """SIGKILL the consumer and every worker process it forked."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signals.SIGKILL)
+            self.proc.wait(timeout=5)
+
+
+@pytest.fixture
+def start_consumer(job_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., Consumer]]:
+    """Start real ``huey_consumer`` processes: ``start_consumer(behaviour="slow", ...)``."""
+    started: list[Consumer] = []
+
+    def start(
+        behaviour: str = "ok",
+        workers: int = 1,
+        worker_type: str = "thread",
+        extra_env: dict[str, str] | None = None,
+        extra_args: tuple[str, ...] = (),
+        config: str = "tests.support.test_worker.huey",
+    ) -> Consumer:
+        env = {**os.environ, **job_env, "PROXYTUI_TEST_SYNC": behaviour, **(extra_env or {})}
+        env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+        log_path = tmp_path / f"consumer-{len(started)}.log"
+        consumer_bin = Path(sys.executable).with_name("huey_consumer")
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                [str(consumer_bin), config, "-k", worker_type, "-w", str(workers),
+                 "-d", "0.05", "-m", "0.2", *extra_args],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        consumer = Consumer(proc, log_path, env)
+        started.append(consumer)
+        return consumer
+
+    yield start
+    for consumer in started:
+        consumer.kill()
