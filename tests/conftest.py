@@ -1,4 +1,5 @@
 pytest_plugins = [
     "tests.support.databases",
     "tests.support.jobenv",
+    "tests.support.redis_server",
 ]

@@ -1,0 +1,119 @@
+"""The CLI: contract JSON with --json, exit codes, and one clear line for bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.jobenv import wait_for
+
+PROXYTUI = str(Path(sys.executable).with_name("proxytui"))
+
+
+def run(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [PROXYTUI, *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_sync_json_follows_the_contract_and_exit_codes(job_env, start_consumer):
+    first = run(job_env, "sync", "pg-akademik", "--json", "--requested-by", "ops")
+    assert first.returncode == 0, first.stderr
+    queued = json.loads(first.stdout)
+    assert queued["status"] == "queued" and queued["jobId"].startswith("proxy-pg_akademik-")
+
+    again = run(job_env, "sync", "pg_akademik", "--json")
+    assert again.returncode == 3
+    assert json.loads(again.stdout)["jobId"] == queued["jobId"]
+
+    start_consumer("ok")
+    wait_for(lambda: json.loads(run(job_env, "status", queued["jobId"], "--json").stdout)["state"]
+             == "completed")
+    status = json.loads(run(job_env, "status", queued["jobId"], "--json").stdout)
+    assert status["found"] is True and status["requestedBy"] == "ops"
+    assert status["result"]["total"] == 30
+    assert [line["level"] for line in status["log"]][:2] == ["info", "info"]
+
+    last = run(job_env, "sync", "pg_akademik", "--json")
+    assert last.returncode == 0
+    assert json.loads(last.stdout)["lastSync"]["result"]["total"] == 30
+
+
+def test_status_of_a_failed_job_exits_1_and_shows_the_error(job_env, start_consumer):
+    start_consumer("permanent")
+    job_id = json.loads(run(job_env, "sync", "skk", "--json").stdout)["jobId"]
+    wait_for(lambda: run(job_env, "status", job_id).returncode == 1)
+    human = run(job_env, "status", job_id).stdout
+    assert "state      failed" in human and "rejected the token" in human
+
+
+def test_jobs_and_cleanup_json(job_env):
+    run(job_env, "sync", "pangkat")
+    run(job_env, "sync", "pensiun")
+    listed = json.loads(run(job_env, "jobs", "--json").stdout)
+    assert {j["type"] for j in listed["waiting"]} == {"pangkat", "pensiun"}
+    only = json.loads(run(job_env, "jobs", "--type", "pensiun", "--json").stdout)
+    assert [j["type"] for j in only["waiting"]] == ["pensiun"]
+    cleaned = json.loads(run(job_env, "cleanup", "--type", "pangkat", "--json").stdout)
+    assert cleaned["cleaned"] == 1 and cleaned["breakdown"]["waiting"] == 1
+    assert json.loads(run(job_env, "cleanup", "--json").stdout)["cleaned"] == 1
+
+
+def test_unknown_type_lists_the_valid_ones(job_env):
+    result = run(job_env, "sync", "gaji")
+    assert result.returncode == 2
+    assert "valid types: pangkat, pensiun, pg_akademik, pg_profesi, skk" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "job_id",
+    ["nope", "proxy-gaji-1700000000000", "proxy-pangkat-12", "proxy-pangkat-1700000000000;x",
+     "x" * 10_000],
+)
+def test_malformed_job_id_is_rejected_before_it_reaches_redis(job_id):
+    # An unreachable Redis proves the id never got that far: the answer is exit 2, not 4.
+    result = run({"PROXYTUI_REDIS_URL": "redis://127.0.0.1:1/0"}, "status", job_id)
+    assert result.returncode == 2
+    assert "is not a job id" in result.stderr
+    assert len(result.stderr) < 300 and "Traceback" not in result.stderr
+
+
+def test_unknown_job_exits_1(job_env):
+    result = run(job_env, "status", "proxy-pangkat-1700000000000", "--json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout) == {
+        "found": False,
+        "jobId": "proxy-pangkat-1700000000000",
+        "message": "Job proxy-pangkat-1700000000000 was not found; it may have been cleaned up "
+        "or replaced by a force.",
+    }
+
+
+def test_redis_stopped_gives_one_line_naming_the_masked_url_and_exit_4(redis_server, job_env):
+    env = {**job_env, "PROXYTUI_REDIS_URL": f"redis://:hunter2@127.0.0.1:{redis_server.port}/0"}
+    redis_server.stop()
+    for args in (("sync", "pangkat"), ("jobs",), ("cleanup",), ("status", "proxy-skk-1700000000000")):
+        result = run(env, *args)
+        assert result.returncode == 4, (args, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1
+        assert f"redis://:***@127.0.0.1:{redis_server.port}/0" in lines[0]
+        assert "hunter2" not in result.stderr
+        assert "redis-server is running" in lines[0]
+
+
+def test_bad_setting_is_named(job_env):
+    result = run({**job_env, "PROXYTUI_QUEUE": "rabbit"}, "jobs")
+    assert result.returncode == 2
+    assert "PROXYTUI_QUEUE='rabbit'" in result.stderr
+
+
+def test_indonesian_messages_follow_proxytui_lang(job_env):
+    result = run({**job_env, "PROXYTUI_LANG": "id"}, "sync", "skk")
+    assert "masuk antrean" in result.stdout

@@ -1,0 +1,223 @@
+"""The ``proxytui`` command: the dashboard by default, and the same operations as
+subcommands for scripts.
+
+Exit codes (DESIGN.md): 0 ok, 1 not found / failed, 2 bad usage, 3 already running,
+4 backend unreachable. Bad input gets one clear line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tasks.catalog import PROXY_TYPES, UnknownProxyType, get_proxy_type
+from tasks.errors import BackendUnavailable, InvalidJobId
+from tasks.messages import text
+from tasks.settings import SettingsError, get_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_RUNNING, EXIT_UNREACHABLE = 0, 1, 2, 3, 4
+
+logger = logging.getLogger("proxytui")
+
+
+class UsageError(Exception):
+    """Bad input from the operator: printed as one line, exit 2."""
+
+
+def proxy_type_arg(value: str) -> str:
+    try:
+        return get_proxy_type(value).name
+    except UnknownProxyType:
+        raise argparse.ArgumentTypeError(
+            text("type.unknown", type=value, valid=", ".join(PROXY_TYPES))
+        ) from None
+
+
+def emit(answer: dict[str, Any], as_json: bool, render: Callable[[dict], str]) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(answer, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(render(answer) + "\n")
+
+
+# -- subcommands ------------------------------------------------------------------------
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from tasks import jobs
+    from tui.render import render_sync
+
+    answer = jobs.request_sync(args.type, force=args.force, requested_by=args.requested_by)
+    emit(answer, args.json, render_sync)
+    if answer["status"] == "running":
+        return EXIT_RUNNING
+    return EXIT_FAILED if answer["status"] == "failed" else EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from tasks import jobs
+    from tui.render import render_status
+
+    answer = jobs.job_status(args.job_id)
+    emit(answer, args.json, render_status)
+    if not answer["found"]:
+        return EXIT_FAILED
+    return EXIT_FAILED if answer["state"] == "failed" else EXIT_OK
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from tasks import jobs
+    from tui.render import render_jobs
+
+    emit(jobs.list_jobs(args.type), args.json, render_jobs)
+    return EXIT_OK
+
+
+def cmd_cleanup(args: argparse.Namespace) -> int:
+    from tasks import jobs
+    from tui.render import render_cleanup
+
+    emit(jobs.cleanup(args.type), args.json, render_cleanup)
+    return EXIT_OK
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from tui.app import run_dashboard
+
+    return run_dashboard(
+        interval=args.interval, read_only=args.read_only, requested_by=args.requested_by
+    )
+
+
+def cmd_fake_siasn(args: argparse.Namespace) -> int:
+    from tasks.siasn.fake import main as fake_main
+
+    return fake_main(args.rest)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from tui.demo import run_demo
+
+    return run_demo(args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from tui.serve import run_serve
+    except ImportError as exc:
+        raise UsageError(
+            f"`proxytui serve` needs the api extra ({exc.name} is missing): "
+            "pip install 'proxytui[api]'"
+        ) from None
+    return run_serve(args)
+
+
+# -- the parser -------------------------------------------------------------------------
+
+
+def positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number of seconds")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="proxytui",
+        description="Run and watch the SIASN proxy syncs. With no command: the dashboard.",
+    )
+    parser.add_argument("--interval", type=positive_float, default=None,
+                        help="dashboard poll interval in seconds (default: 1)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="dashboard: hide and refuse every action that changes state")
+    parser.add_argument("--requested-by", default=None,
+                        help="name recorded as requestedBy (default: your login name)")
+    parser.set_defaults(func=cmd_dashboard)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def add(name: str, func: Callable, help_text: str) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        cmd.set_defaults(func=func)
+        return cmd
+
+    types = ", ".join(PROXY_TYPES)
+    cmd = add("sync", cmd_sync, "request a sync of one proxy type (single-flight)")
+    cmd.add_argument("type", type=proxy_type_arg, help=f"one of: {types}")
+    cmd.add_argument("--force", action="store_true",
+                     help="replace a running or finished job with a new one")
+    cmd.add_argument("--requested-by", default=None, help="default: your login name")
+    cmd.add_argument("--json", action="store_true", help="print the contract JSON")
+
+    cmd = add("status", cmd_status, "show one job, with its log")
+    cmd.add_argument("job_id", metavar="JOB_ID", help="proxy-<type>-<epoch ms>")
+    cmd.add_argument("--json", action="store_true", help="print the contract JSON")
+
+    cmd = add("jobs", cmd_jobs, "list jobs grouped by state")
+    cmd.add_argument("--type", type=proxy_type_arg, default=None, help=f"one of: {types}")
+    cmd.add_argument("--json", action="store_true", help="print the contract JSON")
+
+    cmd = add("cleanup", cmd_cleanup, "remove the jobs of one type or all (cancels running ones)")
+    cmd.add_argument("--type", type=proxy_type_arg, default=None, help=f"one of: {types}")
+    cmd.add_argument("--json", action="store_true", help="print the contract JSON")
+
+    cmd = add("fake-siasn", cmd_fake_siasn, "run the local fake SIASN server")
+    cmd.add_argument("rest", nargs=argparse.REMAINDER, help="options; see fake-siasn -- --help")
+
+    cmd = add("demo", cmd_demo, "everything on one machine: no Redis needed")
+    cmd.add_argument("--headless", action="store_true",
+                     help="run all five syncs, print a summary and exit")
+    cmd.add_argument("--rows", type=int, default=None, help="rows per type in the fake upstream")
+
+    cmd = add("serve", cmd_serve, "serve the seed's HTTP API")
+    try:
+        from tui.serve import add_serve_arguments
+    except ImportError:
+        pass
+    else:
+        add_serve_arguments(cmd)
+    return parser
+
+
+def configure_logging() -> None:
+    level = logging.DEBUG if os.environ.get("PROXYTUI_DEBUG") else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    interactive = args.func in (cmd_dashboard, cmd_demo)
+    if not interactive:
+        configure_logging()
+    try:
+        get_settings()
+        return int(args.func(args) or 0)
+    except (SettingsError, UsageError, InvalidJobId, UnknownProxyType) as exc:
+        sys.stderr.write(f"proxytui: {exc}\n")
+        return EXIT_USAGE
+    except BackendUnavailable as exc:
+        key = "backend.sqlite_unreachable" if get_settings().embedded else "backend.unreachable"
+        sys.stderr.write(f"proxytui: {text(key, url=exc.url, reason=exc.reason)}\n")
+        return EXIT_UNREACHABLE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the operator gets one line, not a traceback
+        if os.environ.get("PROXYTUI_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"proxytui: unexpected error: {type(exc).__name__}: {exc} "
+            "(set PROXYTUI_DEBUG=1 to see the traceback)\n"
+        )
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

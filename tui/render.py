@@ -1,0 +1,83 @@
+"""Human-readable text for the contract JSON, for the CLI (the dashboard has widgets).
+
+Pure functions from dicts to strings; the words come from the contract's ``message``
+fields and tasks.messages, so the CLI says what the dashboard says.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+
+def format_ms(epoch_ms: int | None) -> str:
+    if not epoch_ms:
+        return "-"
+    moment = datetime.datetime.fromtimestamp(epoch_ms / 1000).astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def format_duration(ms: int | float | None) -> str:
+    if ms is None:
+        return "-"
+    seconds = int(ms // 1000)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def render_sync(answer: dict[str, Any]) -> str:
+    return answer["message"]
+
+
+def render_status(record: dict[str, Any]) -> str:
+    if not record.get("found"):
+        return record["message"]
+    info = record.get("progressInfo") or {}
+    lines = [
+        f"job        {record['jobId']}",
+        f"type       {record['type']}",
+        f"state      {record['state']}  {record.get('progress', 0)}%"
+        + (f"  ({info['stage']}: {info.get('message', '')})" if info.get("stage") else ""),
+        f"attempt    {record.get('attemptsMade', 0)}/{record.get('maxAttempts', '?')}",
+        f"requested  {record.get('requestedBy', '-')} at {format_ms(record.get('createdAt'))}",
+        f"started    {format_ms(record.get('startedAt'))}",
+        f"finished   {format_ms(record.get('finishedAt'))}",
+        f"worker     {record.get('worker') or '-'}",
+    ]
+    if info.get("currentTotal") is not None:
+        expected = info.get("expectedTotal")
+        lines.append(
+            f"records    {info['currentTotal']:,}" + (f" / {expected:,}" if expected else "")
+        )
+    result = record.get("result")
+    if result:
+        lines.append("result     " + ", ".join(f"{k}={v}" for k, v in result.items()))
+    if record.get("error"):
+        lines.append(f"error      {record['error']}")
+    log = record.get("log") or []
+    if log:
+        lines.append("log")
+        for entry in log[-20:]:
+            lines.append(f"  {format_ms(entry['t'])}  {entry['level']:<7} {entry['msg']}")
+    return "\n".join(lines)
+
+
+def render_jobs(groups: dict[str, list[dict[str, Any]]]) -> str:
+    lines = []
+    for state, records in groups.items():
+        for record in records:
+            lines.append(
+                f"{state:<9} {record['type']:<11} {record['jobId']:<32} "
+                f"{record.get('progress', 0):>3}%  {record.get('requestedBy', '-')}"
+            )
+    return "\n".join(lines) if lines else "No jobs."
+
+
+def render_cleanup(answer: dict[str, Any]) -> str:
+    parts = ", ".join(f"{k} {v}" for k, v in answer["breakdown"].items() if v)
+    return answer["message"] + (f" ({parts})" if parts else "")
