@@ -37,6 +37,24 @@ INT_FIELDS = (
     "retryAt",
     "enqueuedAt",
 )
+RECORD_ORDER = (
+    "jobId",
+    "type",
+    "state",
+    "progress",
+    "progressInfo",
+    "createdAt",
+    "startedAt",
+    "finishedAt",
+    "requestedBy",
+    "attemptsMade",
+    "maxAttempts",
+    "result",
+    "error",
+    "stackTrace",
+    "heartbeatAt",
+    "worker",
+)
 # Internal fields never shown in a record.
 PRIVATE_FIELDS = ("ticket", "runToken", "message", "score")
 
@@ -71,10 +89,11 @@ def decode_record(raw: dict[str, Any], now_ms: int, stall_ms: int) -> dict[str, 
         elif key == "forced":
             value = value in ("1", 1, True)
         record[key] = value
-    for key in ("startedAt", "finishedAt", "heartbeatAt", "worker", "error", "stackTrace"):
-        record.setdefault(key, None)
     record.setdefault("progressInfo", {})
-    record.setdefault("result", None)
+    # The contract's order first, then anything else we keep (retryAt, enqueuedAt, forced).
+    ordered = {key: record.pop(key, None) for key in RECORD_ORDER}
+    ordered.update(record)
+    record = ordered
     heartbeat = record.get("heartbeatAt") or 0
     if record.get("state") == "active" and now_ms - heartbeat > stall_ms:
         record["state"] = "stalled"
