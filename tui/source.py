@@ -1,0 +1,100 @@
+"""Where the dashboard gets its data: `tasks.jobs` by default, fixed data in tests.
+
+The app only calls the methods of `JobsSource`, always from a thread worker, so that a
+slow or dead backend never blocks a key press. Snapshot tests hand the app a
+`FixedSource` with frozen records and a frozen clock.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Any, Protocol
+
+from tasks import jobs
+
+
+class JobsSource(Protocol):
+    def overview(self) -> dict[str, Any]: ...
+    def job_status(self, job_id: str) -> dict[str, Any]: ...
+    def list_jobs(self, proxy_type: str | None = None) -> dict[str, Any]: ...
+    def request_sync(
+        self, proxy_type: str, force: bool, requested_by: str | None
+    ) -> dict[str, Any]: ...
+    def cleanup(self, proxy_type: str | None = None) -> dict[str, Any]: ...
+    def clock_ms(self) -> int: ...
+
+
+class LiveSource:
+    """The real thing: every call goes through `tasks.jobs`, the one door to job state."""
+
+    def overview(self) -> dict[str, Any]:
+        return jobs.overview()
+
+    def job_status(self, job_id: str) -> dict[str, Any]:
+        return jobs.job_status(job_id)
+
+    def list_jobs(self, proxy_type: str | None = None) -> dict[str, Any]:
+        return jobs.list_jobs(proxy_type)
+
+    def request_sync(
+        self, proxy_type: str, force: bool, requested_by: str | None
+    ) -> dict[str, Any]:
+        return jobs.request_sync(proxy_type, force=force, requested_by=requested_by)
+
+    def cleanup(self, proxy_type: str | None = None) -> dict[str, Any]:
+        return jobs.cleanup(proxy_type)
+
+    def clock_ms(self) -> int:
+        return int(time.time() * 1000)
+
+
+class FixedSource:
+    """Frozen data for snapshots and unit tests; records the actions asked of it."""
+
+    def __init__(
+        self,
+        overview: dict[str, Any],
+        statuses: dict[str, dict[str, Any]] | None = None,
+        listing: dict[str, Any] | None = None,
+        now_ms: int | None = None,
+    ) -> None:
+        self._overview = overview
+        self._statuses = statuses or {}
+        self._listing = listing
+        self._now = now_ms or overview.get("now") or 0
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+
+    def overview(self) -> dict[str, Any]:
+        return copy.deepcopy(self._overview)
+
+    def job_status(self, job_id: str) -> dict[str, Any]:
+        found = self._statuses.get(job_id)
+        if found is None:
+            return {"found": False, "jobId": job_id, "message": f"Job {job_id} was not found."}
+        return copy.deepcopy(found)
+
+    def list_jobs(self, proxy_type: str | None = None) -> dict[str, Any]:
+        if self._listing is not None:
+            return copy.deepcopy(self._listing)
+        groups: dict[str, list[dict[str, Any]]] = {
+            s: [] for s in ("active", "waiting", "delayed", "stalled", "completed", "failed")
+        }
+        for row in self._overview["types"]:
+            if row["job"] and (proxy_type is None or row["type"] == proxy_type):
+                groups[row["job"]["state"]].append(copy.deepcopy(row["job"]))
+        return groups
+
+    def request_sync(
+        self, proxy_type: str, force: bool, requested_by: str | None
+    ) -> dict[str, Any]:
+        self.calls.append(("request_sync", (proxy_type, force, requested_by)))
+        return {"success": True, "status": "queued", "jobId": f"proxy-{proxy_type}-1",
+                "forced": force, "message": f"{proxy_type} sync queued."}
+
+    def cleanup(self, proxy_type: str | None = None) -> dict[str, Any]:
+        self.calls.append(("cleanup", (proxy_type,)))
+        return {"success": True, "message": "Removed 0 job(s).", "cleaned": 0, "breakdown": {}}
+
+    def clock_ms(self) -> int:
+        return int(self._now)
