@@ -46,7 +46,8 @@ def fill(conn: redis.Redis, prefix: str, count: int) -> None:
 
 def run(url: str, n: int, label: str) -> None:
     prefix = f"bench{uuid.uuid4().hex[:8]}:"
-    backend = open_backend(load_settings({"PROXYTUI_REDIS_URL": url, "PROXYTUI_KEY_PREFIX": prefix}))
+    settings = load_settings({"PROXYTUI_REDIS_URL": url, "PROXYTUI_KEY_PREFIX": prefix})
+    backend = open_backend(settings)
     try:
         first = jobs.request_sync("pangkat", requested_by="bench", backend=backend)
         job_id = first["jobId"]

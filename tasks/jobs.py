@@ -16,9 +16,22 @@ from tasks.backend import Backend, current_backend
 from tasks.catalog import CATALOG, PROXY_TYPES, get_proxy_type
 from tasks.errors import BackendUnavailable, InvalidJobId
 from tasks.messages import text
-from tasks.store.base import FINISHED_STATES, STATES
+from tasks.store.base import FINISHED_STATES, RUNNING_STATES, STATES
 
-JOB_ID_RE = re.compile(r"^proxy-(%s)-(\d{13,16})$" % "|".join(PROXY_TYPES))
+__all__ = [
+    "FINISHED_STATES",
+    "RUNNING_STATES",
+    "STATES",
+    "cleanup",
+    "job_status",
+    "list_jobs",
+    "operator_name",
+    "overview",
+    "request_sync",
+    "validate_job_id",
+]
+
+JOB_ID_RE = re.compile(rf"^proxy-({'|'.join(PROXY_TYPES)})-(\d{{13,16}})$")
 MAX_SHOWN_ID = 60
 
 

@@ -8,6 +8,7 @@ also re-enqueues a waiting or delayed job whose message is on no queue.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -60,10 +61,8 @@ class Watchdog(threading.Thread):
                 logger.exception("watchdog pass failed")
             if self.stopped.wait(interval):
                 break
-        try:
+        with contextlib.suppress(BackendUnavailable):
             self.backend.store.worker_gone(self.worker_id)
-        except BackendUnavailable:
-            pass
 
     def stop(self) -> None:
         self.stopped.set()

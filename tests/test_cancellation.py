@@ -22,7 +22,7 @@ def test_force_while_active_stops_the_old_run_within_a_heartbeat(job_settings, s
     wait_for(lambda: jobs.job_status(old)["progress"] >= 2)
     new = jobs.request_sync("pangkat", force=True)["jobId"]
     assert jobs.job_status(old)["found"] is False
-    last_old_step = max(int(s) for j, _, s in (l.split() for l in trace.read_text().splitlines())
+    last_old_step = max(int(s) for j, _, s in (line.split() for line in trace.read_text().splitlines())
                         if j == old and s.isdigit())
     time.sleep(1.0)  # > heartbeat (0.3 s) + one step
     # The old run took at most one more step, then stopped; it never reached "done".

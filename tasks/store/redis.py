@@ -24,6 +24,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from tasks.catalog import PROXY_TYPES
 from tasks.errors import BackendUnavailable
 from tasks.queue import QueuedMessage
 from tasks.settings import Settings, mask_url
@@ -46,7 +47,7 @@ end
 local function add_log(id, level, msg)
   local lk = P .. 'log:' .. id
   redis.call('RPUSH', lk, cjson.encode({t = now, level = level, msg = msg}))
-  redis.call('LTRIM', lk, -%(limit)d, -1)
+  redis.call('LTRIM', lk, -LOG_LIMIT, -1)
 end
 local function public(jk)
   local flat = redis.call('HGETALL', jk)
@@ -69,7 +70,7 @@ local function drop_job(id, queue, schedule)
   end
   redis.call('DEL', jk, P .. 'log:' .. id)
 end
-""" % {"limit": LOG_LIMIT}
+""".replace("LOG_LIMIT", str(LOG_LIMIT))
 
 # KEYS: jobs:<type>, lastms:<type>, queue, schedule
 # ARGV: P, type, force, requestedBy, ticket, message, maxAttempts, stall_ms, log text
@@ -491,10 +492,10 @@ class RedisJobStore(JobStore):
         )
 
     def find_lost(self, types: Sequence[str] = ()) -> list[dict[str, Any]]:
-        from tasks.catalog import PROXY_TYPES
-
         rows = self._run(
-            "find_lost", [self.queue_key, self.schedule_key], [self.stall_ms, *(types or PROXY_TYPES)]
+            "find_lost",
+            [self.queue_key, self.schedule_key],
+            [self.stall_ms, *(types or PROXY_TYPES)],
         )
         lost = []
         for job_id, kind, ptype, token, attempts, max_attempts, worker in rows:
