@@ -1,0 +1,45 @@
+"""Destination tables: where a sync's rows land.
+
+``open_sink(url)`` picks the backend from the URL: ``sqlite:///path`` (the default, see
+`tasks.settings.Settings.database_url`) or ``postgresql://...`` (needs the ``postgres``
+extra).
+"""
+
+from __future__ import annotations
+
+from tasks.sink.base import (
+    FenceLost,
+    MissingDriver,
+    Sink,
+    SinkError,
+    SinkSchemaError,
+    StagedTable,
+)
+
+__all__ = [
+    "FenceLost",
+    "MissingDriver",
+    "Sink",
+    "SinkError",
+    "SinkSchemaError",
+    "StagedTable",
+    "open_sink",
+]
+
+
+def open_sink(database_url: str) -> Sink:
+    """The sink for a database URL; raises SinkError naming the accepted forms."""
+    url = database_url.strip()
+    scheme = url.partition("://")[0].split("+", 1)[0].lower()
+    if scheme == "sqlite":
+        from tasks.sink.sqlite import SqliteSink, path_from_url
+
+        return SqliteSink(path_from_url(url))
+    if scheme in ("postgresql", "postgres"):
+        from tasks.sink.postgres import PostgresSink
+
+        return PostgresSink(url)
+    raise SinkError(
+        f"unsupported database URL {url.split('@')[-1]!r}; use sqlite:///path/to/file.db "
+        "or postgresql://user:password@host/dbname"
+    )

@@ -1,0 +1,282 @@
+"""Turn upstream rows into the values a local table stores.
+
+Two jobs, both pure functions so that the sinks and the tests share them:
+
+- `row_hash` names a row by its content. Dedup and derived ids are built on it, so it
+  must not depend on key order, page order, the process or the Python version.
+- `prepare_row` coerces a row into the column values of its table, keeping data as
+  sent (``0``, ``false`` and ``""`` are values, not NULL). A row that cannot be stored
+  comes back as `Rejected` with a reason instead of raising, so one bad row is counted
+  and reported rather than failing the whole sync.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from operator import itemgetter
+from typing import Any
+
+from tasks.catalog import Column, TableSpec
+
+# PostgreSQL ``integer``: the deployment's read side is Node, whose pg driver hands
+# ``bigint`` back as a string, so int columns stay 32-bit and wider values are rejected.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+_TRUE = frozenset({"true", "t", "1", "yes", "y"})
+_FALSE = frozenset({"false", "f", "0", "no", "n"})
+_DAY_FIRST = re.compile(r"^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A row that cannot be stored, and why (column and value named)."""
+
+    reason: str
+
+
+# Built once: json.dumps() with options builds a new encoder on every call, which costs
+# more than encoding a small object.
+_canonical = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+_hashable = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+).encode
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no whitespace, UTF-8 kept: equal data gives equal text.
+
+    NaN/Infinity are refused (``ValueError``) because they are not JSON and jsonb
+    rejects them.
+    """
+    return _canonical(value)
+
+
+def row_hash(row: Mapping[str, Any]) -> str:
+    """A deterministic content hash of a whole row as sent (32 hex chars).
+
+    Every key counts, stored or not: two rows are "identical" only when the upstream
+    sent exactly the same thing.
+    """
+    return fingerprint(row)[0]
+
+
+def fingerprint(row: Mapping[str, Any]) -> tuple[str, bool]:
+    """`row_hash` plus whether any string in the row may hold a NUL character.
+
+    The second answer comes free from the JSON text (NUL is always escaped there) and
+    lets `RowPreparer` skip scanning every string.
+    """
+    text = _hashable(row)
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    return digest, "\\u0000" in text
+
+
+class _Unstorable(ValueError):
+    """Raised by a converter; becomes a `Rejected` naming the column."""
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _Unstorable("contains a NUL character")
+        return value
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as a JavaScript client would have stored it
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _Unstorable(f"{value!r} is not a finite number")
+        return str(value)
+    return _json(value)
+
+
+def _int(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        number = int(value)
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise _Unstorable(f"{value!r} is not a whole number")
+        number = int(value)
+    elif isinstance(value, str):
+        stripped = value.strip()
+        if stripped == "":
+            return None  # an integer column has no way to hold "" other than NULL
+        try:
+            number = int(stripped)
+        except ValueError:
+            raise _Unstorable(f"{_short(value)} is not an integer") from None
+    else:
+        raise _Unstorable(f"{_short(value)} is not an integer")
+    if not INT_MIN <= number <= INT_MAX:
+        raise _Unstorable(f"{number} is out of range for an integer column")
+    return number
+
+
+def _bool(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word == "":
+            return None
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    raise _Unstorable(f"{_short(value)} is not a boolean")
+
+
+def _json(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        # A JSON document sent as a string is stored as the document (what the pg driver
+        # of the old deployment did); any other string is stored as a JSON string.
+        stripped = value.lstrip()
+        if stripped[:1] in ("{", "["):
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+    try:
+        text = canonical_json(value)
+    except (TypeError, ValueError) as exc:
+        raise _Unstorable(f"cannot be stored as JSON ({exc})") from None
+    if "\\u0000" in text:
+        raise _Unstorable("contains a NUL character, which jsonb cannot hold")
+    return text
+
+
+def _timestamp(value: Any) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Unstorable(f"{_short(value)} is not a date")
+    text = value.strip()
+    if text == "":
+        return None  # a timestamp column has no way to hold "" other than NULL
+    match = _DAY_FIRST.match(text)
+    try:
+        if match:  # 31-12-2024 / 31/12/2024, the Indonesian way
+            day, month, year = (int(g) for g in match.groups())
+            return date(year, month, day).isoformat()
+        if len(text) == 10:
+            return date.fromisoformat(text).isoformat()
+        return datetime.fromisoformat(text).isoformat()
+    except ValueError:
+        raise _Unstorable(f"{_short(value)} is not a valid date") from None
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "text": _text,
+    "int": _int,
+    "bool": _bool,
+    "json": _json,
+    "timestamp": _timestamp,
+}
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_PLAIN_TEXT = frozenset({str, type(None)})
+
+
+class RowPreparer:
+    """The converters of one table, built once so that each row costs one pass.
+
+    Text columns are most of every table and almost always hold strings or nulls, so
+    they are checked in bulk (C-level ``map``/``join``) and converted one by one only
+    when something else turns up.
+    """
+
+    def __init__(self, table: TableSpec) -> None:
+        self.table = table
+        self.columns: tuple[Column, ...] = table.columns
+        self._names = table.column_names
+        self._typed = tuple(
+            (i, c.name, _CONVERTERS[c.type])
+            for i, c in enumerate(table.columns)
+            if c.type != "text"
+        )
+        self._text = tuple((i, c.name) for i, c in enumerate(table.columns) if c.type == "text")
+        indices = [i for i, _ in self._text] + [0, 0]  # itemgetter of >= 2 returns a tuple
+        self._text_values = itemgetter(*indices)
+
+    def __call__(
+        self, row: Mapping[str, Any], *, may_hold_nul: bool = True
+    ) -> tuple[Any, ...] | Rejected:
+        """Convert one row.
+
+        ``may_hold_nul=False`` skips the NUL scan when the caller already knows (from
+        the row's JSON text) that no string in the row holds one.
+        """
+        values = list(map(row.get, self._names))
+        name = ""
+        try:
+            for i, name, convert in self._typed:  # noqa: B007 - named in Rejected
+                if values[i] is not None:
+                    values[i] = convert(values[i])
+            texts = self._text_values(values)
+            if not _PLAIN_TEXT.issuperset(map(type, texts)) or (
+                may_hold_nul and "\x00" in "".join(filter(None, texts))
+            ):
+                for i, name in self._text:  # noqa: B007 - named in Rejected
+                    value = values[i]
+                    if value is not None and (may_hold_nul or type(value) is not str):
+                        values[i] = _text(value)
+        except _Unstorable as exc:
+            return Rejected(f"column {name}: {exc}")
+        return tuple(values)
+
+
+_preparers: dict[str, RowPreparer] = {}
+
+
+def preparer_for(table: TableSpec) -> RowPreparer:
+    prepared = _preparers.get(table.name)
+    if prepared is None or prepared.table is not table:
+        prepared = _preparers[table.name] = RowPreparer(table)
+    return prepared
+
+
+def prepare_row(row: Mapping[str, Any], table: TableSpec) -> tuple[Any, ...] | Rejected:
+    """The row's values in ``table.columns`` order, or `Rejected` with a reason.
+
+    text: strings kept, numbers/bools as text (``false`` -> ``"false"``), objects as
+    canonical JSON. int: ints, whole floats and digit strings. bool: booleans, 0/1 and
+    true/false words. json: canonical JSON text (a string holding a JSON object or array
+    is parsed first). timestamp: ISO 8601 dates and datetimes (or DD-MM-YYYY),
+    normalised to ISO. A missing key is NULL. ``""`` is kept in text and json columns;
+    int, bool and timestamp columns have no representation for it but NULL.
+    """
+    if not isinstance(row, Mapping):
+        return Rejected(f"row is a {type(row).__name__}, not an object")
+    return preparer_for(table)(row)
+
+
+def source_id(row: Mapping[str, Any]) -> str | None:
+    """The upstream id as text (ids arrive as strings or numbers), None when absent."""
+    value = row.get("id") if isinstance(row, Mapping) else None
+    if value is None:
+        return None
+    try:
+        return _text(value)
+    except _Unstorable:
+        return _short(value)

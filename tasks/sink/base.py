@@ -1,0 +1,292 @@
+"""What every destination database does: stage a run's rows, derive ids, publish.
+
+A run never writes the live table until the end. Pages go into a staging table private
+to the run, deduplicated there by content hash (so memory stays flat however large the
+dataset), then `finalize` derives the final ids in one set-based pass (so they do not
+depend on the upstream's unstable page order), and `publish` swaps the live rows for the
+staged ones in a single transaction, fenced on "is this run still the current job?".
+
+The SQL here is the part both backends share; `sqlite.py` and `postgres.py` supply
+connections, DDL, bulk loading and the publish transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from tasks.catalog import Column, ProxyType, TableSpec
+from tasks.clean import Rejected, fingerprint, preparer_for, row_hash, source_id
+from tasks.errors import JobCancelled, PermanentFailure, ProxytuiError
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "siasn_proxy"
+STAGING_PREFIX = "_staging_"
+# Bookkeeping columns of a staging table, ahead of the live table's own columns.
+META_COLUMNS = ("_hash", "_src_id", "_reject")
+REJECT_SAMPLES = 5
+
+
+class SinkError(ProxytuiError):
+    """The destination database refused something; the message says what to do."""
+
+
+class SinkSchemaError(SinkError, PermanentFailure):
+    """A live table exists but lacks columns we need; retrying cannot fix it."""
+
+
+class MissingDriver(SinkError, PermanentFailure):
+    """The database URL needs a driver that is not installed."""
+
+
+class FenceLost(JobCancelled):
+    """Publish was rolled back because this run no longer owns its job."""
+
+
+def quote(name: str) -> str:
+    """Double-quoted identifier: keeps mixed case (``"StatusData"``) in both dialects."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def staging_prefix(proxy: ProxyType) -> str:
+    return f"{STAGING_PREFIX}{proxy.name}_"
+
+
+Record = tuple[Any, ...]
+
+
+class StagedTable(ABC):
+    """One run's private copy of a table, from the first page to publish.
+
+    Thread-safe: the page walker may call `stage` from its own threads.
+    """
+
+    #: SQL for "now" in the live table's timestamp type, used for default_now columns.
+    now_sql = "now()"
+
+    def __init__(self, proxy: ProxyType, name: str) -> None:
+        self.proxy = proxy
+        self.table: TableSpec = proxy.table
+        self.name = name
+        self.received = 0
+        self.new = 0
+        self._prepare = preparer_for(self.table)
+        self._id_index = self.table.column_names.index("id")
+        self._width = len(self.table.columns)
+        self._lock = threading.RLock()
+        self._closed = False
+
+    # -- names the shared SQL needs -------------------------------------------------
+
+    @property
+    @abstractmethod
+    def staging_ref(self) -> str:
+        """The staging table's qualified, quoted name."""
+
+    @property
+    @abstractmethod
+    def live_ref(self) -> str:
+        """The live table's qualified, quoted name."""
+
+    @property
+    def all_columns(self) -> tuple[str, ...]:
+        return META_COLUMNS + self.table.column_names
+
+    # -- backend hooks -----------------------------------------------------------------
+
+    @abstractmethod
+    def _insert(self, records: Sequence[Record]) -> int:
+        """Add records to staging, ignoring known hashes; return how many were new."""
+
+    @abstractmethod
+    def _transaction(self, *, live: bool = False) -> AbstractContextManager[Any]:
+        """A transaction: commit on success, roll back on any exception.
+
+        ``live`` marks the publish transaction, the only one that writes a live table.
+        """
+
+    @abstractmethod
+    def _execute(self, sql: str) -> Any:
+        """Run one parameterless statement; return the cursor."""
+
+    @abstractmethod
+    def _lock_live(self) -> None:
+        """Inside the publish transaction: serialise publishers, never block readers."""
+
+    @abstractmethod
+    def _drop(self) -> None:
+        """Drop the staging table and release the connection (errors are logged)."""
+
+    # -- the public API ----------------------------------------------------------------
+
+    def stage(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Add a page of rows; return how many were new to this run (by content hash).
+
+        The row-offset walker advances by exactly this number, so rows already staged
+        (repeats, pages that start early) never push the next offset past unseen rows.
+        A rejected row is new the first time too: it was received, it is just unstorable.
+        """
+        records = [self._record(row) for row in rows]
+        with self._lock:
+            self._ensure_open()
+            new = self._insert(records) if records else 0
+            self.received += len(records)
+            self.new += new
+        return new
+
+    def finalize(self) -> dict[str, Any]:
+        """Give every staged row its final id, set-based and independent of page order.
+
+        Within a group of distinct rows sharing an upstream id, the smallest content hash
+        keeps the id and the others become ``<id>~<hash[:12]>``; a null id becomes
+        ``null~<hash[:16]>``. Derived ids that still collide (an upstream id that happens
+        to look derived) fall back to the full hash.
+        """
+        s = self.staging_ref
+        ok = "_reject IS NULL"
+        with self._lock, self._transaction():
+            self._ensure_open()
+            null_ids = self._execute(
+                f"UPDATE {s} SET id = 'null~' || substr(_hash, 1, 16) "
+                f"WHERE {ok} AND _src_id IS NULL"
+            ).rowcount
+            derived = self._execute(
+                f"UPDATE {s} AS s SET id = s._src_id || '~' || substr(s._hash, 1, 12) "
+                f"FROM (SELECT _src_id AS gid, min(_hash) AS keeper FROM {s} "
+                f"WHERE {ok} AND _src_id IS NOT NULL GROUP BY _src_id HAVING count(*) > 1) g "
+                f"WHERE s._src_id = g.gid AND s._hash <> g.keeper AND s._reject IS NULL"
+            ).rowcount
+            if self._collisions():
+                self._execute(
+                    f"UPDATE {s} SET id = coalesce(_src_id, 'null') || '~' || _hash "
+                    f"WHERE {ok} AND (_src_id IS NULL OR id <> _src_id) AND id IN "
+                    f"(SELECT id FROM {s} WHERE {ok} GROUP BY id HAVING count(*) > 1)"
+                )
+                clashes = self._collisions()
+                if clashes:
+                    raise SinkError(
+                        f"{self.table.name}: cannot give rows unique ids, "
+                        f"{', '.join(map(repr, clashes))} still repeat after derivation"
+                    )
+            distinct, rejected = self._execute(
+                f"SELECT count(*), count(_reject) FROM {s}"
+            ).fetchone()
+            samples = self._execute(
+                f"SELECT _src_id, _reject FROM {s} WHERE _reject IS NOT NULL "
+                f"ORDER BY _hash LIMIT {REJECT_SAMPLES}"
+            ).fetchall()
+        return {
+            "received": self.received,
+            "distinct": distinct,
+            "rows": distinct - rejected,
+            "duplicates_removed": self.received - self.new,
+            "ids_derived": derived,
+            "null_ids": null_ids,
+            "rejected": rejected,
+            "reject_samples": [
+                f"id {src if src is not None else 'null'}: {reason}" for src, reason in samples
+            ],
+        }
+
+    def publish(self, fence: Callable[[], bool]) -> int:
+        """Replace the live table's rows with the staged ones in one transaction.
+
+        ``fence()`` is asked right before commit; when it says False the transaction is
+        rolled back and `FenceLost` (a `JobCancelled`) is raised, so a superseded run
+        never publishes. Readers see the old rows until the commit, then the new ones.
+        On success the staging table is dropped. Returns the number of rows published.
+        """
+        live, s = self.live_ref, self.staging_ref
+        names = self.table.column_names
+        target = ", ".join(quote(n) for n in names)
+        source = ", ".join(self._select_expr(c) for c in self.table.columns)
+        with self._lock:
+            self._ensure_open()
+            with self._transaction(live=True):
+                self._lock_live()
+                self._execute(f"DELETE FROM {live}")
+                published = self._execute(
+                    f"INSERT INTO {live} ({target}) SELECT {source} FROM {s} WHERE _reject IS NULL"
+                ).rowcount
+                if not fence():
+                    raise FenceLost(
+                        f"{self.table.name}: this run no longer owns its job; "
+                        "publish rolled back, the live rows are unchanged"
+                    )
+            self.discard()
+        return published
+
+    def discard(self) -> None:
+        """Drop the staging table (idempotent). The live table is never touched."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._drop()
+
+    def __enter__(self) -> StagedTable:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _record(self, row: Mapping[str, Any]) -> Record:
+        if not isinstance(row, Mapping):
+            return (row_hash({"row": row}), None, "row is not an object") + (None,) * self._width
+        digest, may_hold_nul = fingerprint(row)
+        values = self._prepare(row, may_hold_nul=may_hold_nul)
+        if isinstance(values, Rejected):
+            return (digest, source_id(row), values.reason) + (None,) * self._width
+        return (digest, values[self._id_index], None) + values
+
+    def _select_expr(self, column: Column) -> str:
+        if column.default_now:
+            return f"coalesce({quote(column.name)}, {self.now_sql})"
+        return quote(column.name)
+
+    def _collisions(self) -> list[str]:
+        rows = self._execute(
+            f"SELECT id FROM {self.staging_ref} WHERE _reject IS NULL "
+            f"GROUP BY id HAVING count(*) > 1 LIMIT 5"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def _ensure_open(self) -> None:
+        if self._closed:
+            raise SinkError(f"staging table {self.name} was already published or discarded")
+
+
+class Sink(ABC):
+    """A destination database; opens one staging table per run."""
+
+    #: Human-readable location, password masked.
+    label: str
+
+    @abstractmethod
+    def staging(self, proxy: ProxyType) -> StagedTable:
+        """Create the live table if missing, drop stale staging of this type, open ours."""
+
+    @abstractmethod
+    def count(self, proxy: ProxyType) -> int:
+        """Rows in the live table (0 when it does not exist yet)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most sinks hold nothing
+        """Release anything the sink holds between runs (nothing by default)."""
+
+    def __enter__(self) -> Sink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def chunks(records: Sequence[Record], size: int) -> Iterator[Sequence[Record]]:
+    for start in range(0, len(records), size):
+        yield records[start : start + size]

@@ -1,0 +1,285 @@
+"""The production sink: PostgreSQL, schema ``siasn_proxy``, bulk loading with COPY.
+
+psycopg is imported lazily so that the base install (SQLite only) works without the
+``postgres`` extra.
+
+Staging is an UNLOGGED table in the same schema, named per run
+(``_staging_<type>_<random>``): unlogged because it is rebuilt on every run anyway, and a
+real table rather than TEMP so that it survives connection poolers between statements.
+The run holds a session advisory lock on its staging table for as long as it lives; a
+staging table of the same type whose lock is free belongs to a crashed run and is
+dropped when the next run of that type starts.
+
+Publish is ``LOCK ... IN EXCLUSIVE MODE`` (other publishers wait, readers do not), then
+DELETE + INSERT ... SELECT in one transaction: MVCC readers keep seeing the old rows
+until commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from tasks.catalog import ProxyType, TableSpec
+from tasks.settings import mask_url
+from tasks.sink.base import (
+    SCHEMA,
+    MissingDriver,
+    Record,
+    Sink,
+    SinkError,
+    SinkSchemaError,
+    StagedTable,
+    quote,
+    staging_prefix,
+)
+
+if TYPE_CHECKING:
+    import psycopg
+
+log = logging.getLogger(__name__)
+
+PG_TYPES = {
+    "text": "text",
+    "int": "integer",
+    "bool": "boolean",
+    "json": "jsonb",
+    "timestamp": "timestamptz",
+}
+PAGE_BUFFER = "_proxytui_page"
+# Serialises our DDL across workers (CREATE SCHEMA/TABLE IF NOT EXISTS can race).
+_DDL_LOCK = int.from_bytes(
+    hashlib.blake2b(b"proxytui:ddl", digest_size=8).digest(), "big", signed=True
+)
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise MissingDriver(
+            "PROXYTUI_DATABASE_URL points at PostgreSQL but psycopg is not installed; "
+            "run: pip install 'proxytui[postgres]'"
+        ) from None
+    return psycopg
+
+
+def lock_key(name: str) -> int:
+    """The advisory-lock key that marks a staging table as owned by a live run."""
+    digest = hashlib.blake2b(f"proxytui:{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def normalise_url(url: str) -> str:
+    """Accept SQLAlchemy-style ``postgresql+psycopg://`` too."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme.split('+', 1)[0]}{sep}{rest}"
+
+
+def live_ref(table: TableSpec) -> str:
+    return f"{SCHEMA}.{quote(table.name)}"
+
+
+def create_table_sql(table: TableSpec) -> str:
+    cols = []
+    for c in table.columns:
+        if c.name == "id":
+            cols.append(f"{quote('id')} text PRIMARY KEY")
+        elif c.default_now:
+            cols.append(f"{quote(c.name)} {PG_TYPES[c.type]} DEFAULT now()")
+        else:
+            cols.append(f"{quote(c.name)} {PG_TYPES[c.type]}")
+    return f"CREATE TABLE IF NOT EXISTS {live_ref(table)} ({', '.join(cols)})"
+
+
+def ensure_table(conn: psycopg.Connection, table: TableSpec) -> None:
+    """Create the schema and live table if missing; refuse one that lacks our columns."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        conn.execute(create_table_sql(table))
+        have = {
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = %s",
+                (SCHEMA, table.name),
+            )
+        }
+    missing = [n for n in table.column_names if n not in have]
+    if missing:
+        raise SinkSchemaError(
+            f"table {SCHEMA}.{table.name} exists but lacks columns {', '.join(missing)}; "
+            "add them (ALTER TABLE ... ADD COLUMN) or drop the table so it is recreated"
+        )
+
+
+def drop_stale_staging(conn: psycopg.Connection, proxy: ProxyType) -> list[str]:
+    """Drop staging tables of this type whose owner's advisory lock is free."""
+    pattern = staging_prefix(proxy).replace("_", r"\_") + "%"
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename LIKE %s",
+            (SCHEMA, pattern),
+        )
+    ]
+    dropped = []
+    for name in names:
+        key = lock_key(name)
+        if not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+            continue  # a live run (perhaps a superseded one still winding down) owns it
+        try:
+            conn.execute(f"DROP TABLE IF EXISTS {SCHEMA}.{quote(name)}")
+            dropped.append(name)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+    if dropped:
+        log.info("dropped stale staging tables: %s", ", ".join(dropped))
+    return dropped
+
+
+class PostgresStagedTable(StagedTable):
+    now_sql = "now()"
+
+    def __init__(self, conn: psycopg.Connection, proxy: ProxyType) -> None:
+        super().__init__(proxy, f"{staging_prefix(proxy)}{secrets.token_hex(6)}")
+        self._conn = conn
+        self._key = lock_key(self.name)
+        # Lock before the table exists, so no cleanup can ever see it ownerless.
+        conn.execute("SELECT pg_advisory_lock(%s)", (self._key,))
+        cols = ["_hash text PRIMARY KEY", "_src_id text", "_reject text"]
+        cols += [f"{quote(c.name)} {PG_TYPES[c.type]}" for c in self.table.columns]
+        with conn.transaction():
+            conn.execute(f"CREATE UNLOGGED TABLE {self.staging_ref} ({', '.join(cols)})")
+            # Each page is COPYed here, then merged with ON CONFLICT (COPY has none).
+            conn.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {PAGE_BUFFER} "
+                f"(LIKE {self.staging_ref}) ON COMMIT DELETE ROWS"
+            )
+        names = ", ".join(quote(n) for n in self.all_columns)
+        self._copy_sql = f"COPY {PAGE_BUFFER} ({names}) FROM STDIN"
+        self._merge_sql = (
+            f"INSERT INTO {self.staging_ref} ({names}) SELECT {names} FROM {PAGE_BUFFER} "
+            f"ON CONFLICT (_hash) DO NOTHING"
+        )
+        self._row_sql = (
+            f"INSERT INTO {self.staging_ref} ({names}) "
+            f"VALUES ({', '.join(['%s'] * len(self.all_columns))}) "
+            f"ON CONFLICT (_hash) DO NOTHING"
+        )
+
+    @property
+    def staging_ref(self) -> str:
+        return f"{SCHEMA}.{quote(self.name)}"
+
+    @property
+    def live_ref(self) -> str:
+        return live_ref(self.table)
+
+    def _insert(self, records: Sequence[Record]) -> int:
+        psycopg = _psycopg()
+        try:
+            with self._conn.transaction(), self._conn.cursor() as cur:
+                with cur.copy(self._copy_sql) as copy:
+                    for record in records:
+                        copy.write_row(record)
+                cur.execute(self._merge_sql)
+                return cur.rowcount
+        except psycopg.DataError as exc:
+            # We validate every value first, so this is rare: find the rows the database
+            # refuses one by one and keep them as rejected instead of failing the page.
+            log.warning("%s: a page was refused (%s); staging it row by row", self.name, exc)
+            return self._insert_one_by_one(records)
+
+    def _insert_one_by_one(self, records: Sequence[Record]) -> int:
+        psycopg = _psycopg()
+        new = 0
+        with self._conn.cursor() as cur:
+            for record in records:
+                try:
+                    with self._conn.transaction():
+                        cur.execute(self._row_sql, record)
+                except psycopg.DataError as exc:
+                    reason = exc.diag.message_primary or str(exc)
+                    record = (record[0], record[1], f"database refused the row: {reason}")
+                    record += (None,) * self._width
+                    with self._conn.transaction():
+                        cur.execute(self._row_sql, record)
+                new += cur.rowcount
+        return new
+
+    @contextmanager
+    def _transaction(self, *, live: bool = False) -> Iterator[None]:
+        with self._conn.transaction():
+            yield
+
+    def _execute(self, sql: str) -> Any:
+        return self._conn.execute(sql)
+
+    def _lock_live(self) -> None:
+        # EXCLUSIVE conflicts with other writers (a concurrent publish of the same table
+        # waits, and then its DELETE sees our rows) but not with readers' ACCESS SHARE.
+        self._conn.execute(f"LOCK TABLE {self.live_ref} IN EXCLUSIVE MODE")
+
+    def _drop(self) -> None:
+        try:
+            if not self._conn.closed:
+                self._conn.execute(f"DROP TABLE IF EXISTS {self.staging_ref}")
+                self._conn.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
+        except Exception as exc:  # noqa: BLE001 - a broken connection must not mask the cause
+            log.warning(
+                "could not drop staging table %s (%s); the next %s run drops it",
+                self.name,
+                exc,
+                self.proxy.name,
+            )
+        finally:
+            self._conn.close()
+
+
+class PostgresSink(Sink):
+    """Live tables in schema ``siasn_proxy`` of a PostgreSQL database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        self.label = mask_url(self.url)
+        _psycopg()  # fail early, with the install hint, when the driver is missing
+
+    def connect(self) -> psycopg.Connection:
+        psycopg = _psycopg()
+        try:
+            return psycopg.connect(
+                self.url, autocommit=True, connect_timeout=10, application_name="proxytui"
+            )
+        except psycopg.OperationalError as exc:
+            raise SinkError(
+                f"cannot connect to {self.label}: {exc}".strip()
+                + "; check PROXYTUI_DATABASE_URL and that the server is up"
+            ) from exc
+
+    def staging(self, proxy: ProxyType) -> PostgresStagedTable:
+        conn = self.connect()
+        try:
+            ensure_table(conn, proxy.table)
+            drop_stale_staging(conn, proxy)
+            return PostgresStagedTable(conn, proxy)
+        except BaseException:
+            conn.close()
+            raise
+
+    def count(self, proxy: ProxyType) -> int:
+        with self.connect() as conn:
+            exists = conn.execute(
+                "SELECT to_regclass(%s::text)", (live_ref(proxy.table),)
+            ).fetchone()[0]
+            if exists is None:
+                return 0
+            return conn.execute(f"SELECT count(*) FROM {live_ref(proxy.table)}").fetchone()[0]
+
+
+__all__ = ["PostgresSink", "PostgresStagedTable", "SinkError"]

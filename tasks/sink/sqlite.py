@@ -1,0 +1,199 @@
+"""The default sink: a SQLite file in WAL mode.
+
+WAL lets readers (the deployment's read side, the dashboard) keep reading their snapshot
+while a publish transaction runs, so they never see an empty or half-filled table.
+
+Staging is a TEMP table of the run's own connection: private to the run by
+construction, kept in a temporary file (not the shared database, so staging never takes
+the database's write lock and never bloats it), and gone with the connection, so even a
+killed worker leaves nothing stale behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tasks.catalog import ProxyType, TableSpec
+from tasks.sink.base import (
+    META_COLUMNS,
+    Record,
+    Sink,
+    SinkError,
+    SinkSchemaError,
+    StagedTable,
+    chunks,
+    quote,
+    staging_prefix,
+)
+
+log = logging.getLogger(__name__)
+
+SQLITE_TYPES = {
+    "text": "TEXT",
+    "int": "INTEGER",
+    "bool": "BOOLEAN",
+    "json": "TEXT",
+    "timestamp": "TEXT",
+}
+# ISO 8601 in UTC, the same shape as the timestamps we store.
+NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+BUSY_TIMEOUT_MS = 60_000
+# SQLite's limit on bound parameters (32766 since 3.32) bounds rows per statement.
+_MAX_PARAMS = 32_000
+
+
+def path_from_url(url: str) -> Path:
+    """``sqlite:///abs/path.db`` or ``sqlite:///rel.db`` -> a Path (``~`` expanded)."""
+    if not url.startswith("sqlite:///"):
+        raise SinkError(f"{url!r} is not a SQLite URL; use sqlite:///path/to/proxytui.db")
+    raw = url[len("sqlite:///") :]
+    if not raw:
+        raise SinkError("the SQLite URL names no file; use sqlite:///path/to/proxytui.db")
+    return Path(raw).expanduser()
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (we issue BEGIN ourselves), WAL, patient locks."""
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA temp_store = FILE")
+    return conn
+
+
+def create_table_sql(table: TableSpec) -> str:
+    cols = []
+    for c in table.columns:
+        if c.name == "id":
+            cols.append(f"{quote('id')} TEXT PRIMARY KEY")
+        elif c.default_now:
+            cols.append(f"{quote(c.name)} {SQLITE_TYPES[c.type]} DEFAULT ({NOW_SQL})")
+        else:
+            cols.append(f"{quote(c.name)} {SQLITE_TYPES[c.type]}")
+    return f"CREATE TABLE IF NOT EXISTS {quote(table.name)} ({', '.join(cols)})"
+
+
+def ensure_table(conn: sqlite3.Connection, table: TableSpec) -> None:
+    """Create the live table if missing; refuse one that lacks our columns."""
+    conn.execute(create_table_sql(table))
+    have = {row[1] for row in conn.execute(f"PRAGMA main.table_info({quote(table.name)})")}
+    missing = [n for n in table.column_names if n not in have]
+    if missing:
+        raise SinkSchemaError(
+            f"table {table.name} exists but lacks columns {', '.join(missing)}; "
+            "add them (ALTER TABLE ... ADD COLUMN) or drop the table so it is recreated"
+        )
+
+
+class SqliteStagedTable(StagedTable):
+    now_sql = NOW_SQL
+
+    def __init__(self, conn: sqlite3.Connection, proxy: ProxyType) -> None:
+        super().__init__(proxy, f"{staging_prefix(proxy)}{secrets.token_hex(6)}")
+        self._conn = conn
+        cols = [f"{quote('_hash')} TEXT PRIMARY KEY", "_src_id TEXT", "_reject TEXT"]
+        cols += [f"{quote(c.name)} {SQLITE_TYPES[c.type]}" for c in self.table.columns]
+        conn.execute(f"CREATE TEMP TABLE {self.staging_ref} ({', '.join(cols)})")
+        width = len(self.all_columns)
+        self._batch = max(1, _MAX_PARAMS // width)
+        self._insert_sql = (
+            f"INSERT INTO {self.staging_ref} VALUES ({', '.join('?' * width)}) "
+            f"ON CONFLICT (_hash) DO NOTHING"
+        )
+
+    @property
+    def staging_ref(self) -> str:
+        return f"temp.{quote(self.name)}"
+
+    @property
+    def live_ref(self) -> str:
+        return f"main.{quote(self.table.name)}"
+
+    def _insert(self, records: Sequence[Record]) -> int:
+        with self._transaction():
+            before = self._conn.total_changes
+            for batch in chunks(records, self._batch):
+                self._conn.executemany(self._insert_sql, batch)
+            return self._conn.total_changes - before
+
+    @contextmanager
+    def _transaction(self, *, live: bool = False) -> Iterator[None]:
+        # Staging work touches only the temp database, so a deferred BEGIN never takes
+        # the shared file's write lock. Publish takes it up front (IMMEDIATE): it waits
+        # for other writers (busy_timeout) instead of failing half-way through.
+        self._conn.execute("BEGIN IMMEDIATE" if live else "BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def _execute(self, sql: str) -> Any:
+        return self._conn.execute(sql)
+
+    def _lock_live(self) -> None:
+        pass  # BEGIN IMMEDIATE already made us the only writer
+
+    def _drop(self) -> None:
+        try:
+            self._conn.execute(f"DROP TABLE IF EXISTS {self.staging_ref}")
+        except sqlite3.Error as exc:
+            log.warning("could not drop staging table %s: %s", self.name, exc)
+        finally:
+            self._conn.close()
+
+
+class SqliteSink(Sink):
+    """Live tables in one SQLite file (no schema; table names as on PostgreSQL)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.label = f"sqlite:///{path}"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SinkError(
+                f"cannot create {path.parent} for the database: {exc}; "
+                "set PROXYTUI_DATABASE_URL to a writable location"
+            ) from exc
+
+    def connect(self) -> sqlite3.Connection:
+        try:
+            return connect(self.path)
+        except sqlite3.Error as exc:
+            raise SinkError(f"cannot open {self.path}: {exc}") from exc
+
+    def staging(self, proxy: ProxyType) -> SqliteStagedTable:
+        conn = self.connect()
+        try:
+            ensure_table(conn, proxy.table)
+            return SqliteStagedTable(conn, proxy)
+        except BaseException:
+            conn.close()
+            raise
+
+    def count(self, proxy: ProxyType) -> int:
+        conn = self.connect()
+        try:
+            exists = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                (proxy.table.name,),
+            ).fetchone()
+            if not exists:
+                return 0
+            return conn.execute(f"SELECT count(*) FROM {quote(proxy.table.name)}").fetchone()[0]
+        finally:
+            conn.close()
+
+
+__all__ = ["META_COLUMNS", "SqliteSink", "SqliteStagedTable", "path_from_url"]

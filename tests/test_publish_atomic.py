@@ -1,0 +1,172 @@
+"""Publish is one transaction: readers see the old rows until commit, then the new ones.
+
+A failed run, a cancelled run (fence says no) and a fence that blows up all leave the
+live rows exactly as they were. Run against SQLite (WAL) and PostgreSQL (MVCC).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from tasks.catalog import get_proxy_type
+from tasks.errors import JobCancelled
+from tasks.sink import FenceLost, open_sink
+from tests.support.databases import live_rows
+
+PROXY = get_proxy_type("pg_profesi")
+TABLE = PROXY.table.name
+
+
+def version(tag: str, count: int) -> list[dict]:
+    return [
+        {"id": f"{i:05d}", "nama": f"{tag}-{i}", "status_usulan": 0, "usulan_data": {"v": tag}}
+        for i in range(count)
+    ]
+
+
+def publish(url: str, rows: list[dict], fence: Callable[[], bool] = lambda: True) -> int:
+    with open_sink(url).staging(PROXY) as staged:
+        staged.stage(rows)
+        staged.finalize()
+        return staged.publish(fence)
+
+
+def reader(url: str) -> Callable[[], tuple[int, str | None, str | None]]:
+    """A separate connection answering (count, min tag, max tag) of the live table."""
+    sql = f'SELECT count(*), min(substr(nama, 1, 2)), max(substr(nama, 1, 2)) FROM {{}}"{TABLE}"'
+    if url.startswith("sqlite:///"):
+        conn = sqlite3.connect(url[len("sqlite:///") :], check_same_thread=False)
+        return lambda: conn.execute(sql.format("")).fetchone()
+    import psycopg
+
+    pg = psycopg.connect(url, autocommit=True)
+    return lambda: pg.execute(sql.format("siasn_proxy.")).fetchone()
+
+
+def test_readers_see_old_rows_until_commit_then_new(database_url: str) -> None:
+    publish(database_url, version("v1", 500))
+    read = reader(database_url)
+    seen: list[tuple[float, tuple]] = []
+    window: dict[str, float] = {}
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            seen.append((time.monotonic(), read()))
+
+    def slow_fence() -> bool:
+        # Inside the transaction, after DELETE + INSERT, before COMMIT.
+        window["start"] = time.monotonic()
+        time.sleep(0.6)
+        window["end"] = time.monotonic()
+        return True
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    try:
+        time.sleep(0.1)
+        assert publish(database_url, version("v2", 800), slow_fence) == 800
+        time.sleep(0.2)
+    finally:
+        stop.set()
+        thread.join()
+
+    results = [r for _, r in seen]
+    assert set(results) == {(500, "v1", "v1"), (800, "v2", "v2")}, set(results)
+    first_new = results.index((800, "v2", "v2"))
+    assert all(r == (500, "v1", "v1") for r in results[:first_new])
+    assert all(r == (800, "v2", "v2") for r in results[first_new:])
+    during = [r for t, r in seen if window["start"] <= t <= window["end"] - 0.05]
+    assert len(during) >= 3, "readers were blocked while the publish transaction was open"
+    assert set(during) == {(500, "v1", "v1")}
+
+
+def test_a_failed_run_leaves_live_rows_untouched(database_url: str) -> None:
+    publish(database_url, version("v1", 50))
+    before = live_rows(database_url, TABLE)
+    with pytest.raises(RuntimeError), open_sink(database_url).staging(PROXY) as staged:
+        staged.stage(version("v2", 80))
+        staged.finalize()
+        raise RuntimeError("upstream went away before publish")
+    assert live_rows(database_url, TABLE) == before
+
+
+def test_a_fence_that_says_no_rolls_back(database_url: str) -> None:
+    publish(database_url, version("v1", 50))
+    before = live_rows(database_url, TABLE)
+    staged = open_sink(database_url).staging(PROXY)
+    staged.stage(version("v2", 80))
+    staged.finalize()
+    with pytest.raises(FenceLost) as caught:
+        staged.publish(lambda: False)
+    assert isinstance(caught.value, JobCancelled)
+    staged.discard()
+    assert live_rows(database_url, TABLE) == before
+
+
+def test_a_fence_that_raises_rolls_back(database_url: str) -> None:
+    publish(database_url, version("v1", 50))
+    before = live_rows(database_url, TABLE)
+
+    def broken() -> bool:
+        raise ConnectionError("job store unreachable")
+
+    with pytest.raises(ConnectionError), open_sink(database_url).staging(PROXY) as staged:
+        staged.stage(version("v2", 80))
+        staged.finalize()
+        staged.publish(broken)
+    assert live_rows(database_url, TABLE) == before
+
+
+def test_concurrent_publishes_never_mix(database_url: str) -> None:
+    """Two runs of one type (a superseded one still publishing): one wins whole."""
+    publish(database_url, version("v0", 10))
+    sink = open_sink(database_url)
+    staged = {tag: sink.staging(PROXY) for tag in ("v1", "v2")}
+    for tag, count in (("v1", 300), ("v2", 200)):
+        staged[tag].stage(version(tag, count))
+        staged[tag].finalize()
+
+    def slow() -> bool:
+        time.sleep(0.3)
+        return True
+
+    errors: list[BaseException] = []
+
+    def run(tag: str) -> None:
+        try:
+            staged[tag].publish(slow)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(tag,)) for tag in staged]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    rows = live_rows(database_url, TABLE, "nama")
+    tags = {nama[:2] for (nama,) in rows}
+    assert tags in ({"v1"}, {"v2"})
+    assert len(rows) == {"v1": 300, "v2": 200}[tags.pop()]
+
+
+def test_publish_drops_the_staging_table(database_url: str) -> None:
+    staged = open_sink(database_url).staging(PROXY)
+    staged.stage(version("v1", 3))
+    staged.finalize()
+    staged.publish(lambda: True)
+    staged.discard()  # idempotent
+    if database_url.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(database_url) as conn:
+            left = conn.execute(
+                "SELECT count(*) FROM pg_tables WHERE tablename LIKE '\\_staging\\_%'"
+            ).fetchone()[0]
+        assert left == 0
