@@ -73,6 +73,7 @@ class JobDetailScreen(Screen):
             table: DataTable[str] = DataTable(id="detail-result", show_cursor=False)
             table.can_focus = False
             yield table
+            yield Static(text("dash.detail.none"), id="detail-result-none")
             yield Static(text("dash.detail.error"), classes="section-title")
             yield Static("", id="detail-error", markup=False)
             yield Static(text("dash.detail.log"), classes="section-title")
@@ -152,6 +153,7 @@ class JobDetailScreen(Screen):
             shown = fmt_duration(value) if key == "durationMs" else fmt_value(value)
             table.add_row(key, shown)
         table.display = bool(result)
+        self.query_one("#detail-result-none").display = not result
         error = "\n\n".join(
             part for part in (status.get("error"), status.get("stackTrace")) if part
         )

@@ -1,0 +1,208 @@
+"""SVG snapshots of every dashboard screen at 80x24 and 120x40, from fixed data.
+
+The app reads a `FixedSource` (frozen overview, job records and clock), animations are
+off and times are shown in UTC, so the pictures are the same on every machine. Refresh
+them with ``pytest tests/test_dashboard_snapshots.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from tests.dashboard_pilot import until
+from tui.app import ProxyTuiApp
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.job_detail import JobDetailScreen
+from tui.screens.jobs import JobsScreen
+from tui.source import FixedSource
+
+NOW = 1_750_000_000_000
+MIN = 60_000
+SIZES = [(80, 24), (120, 40)]
+
+
+def job(proxy_type: str, state: str, created_min_ago: int, **fields: Any) -> dict[str, Any]:
+    created = NOW - created_min_ago * MIN
+    return {
+        "jobId": f"proxy-{proxy_type}-{created}",
+        "type": proxy_type,
+        "state": state,
+        "progress": 0,
+        "progressInfo": {},
+        "createdAt": created,
+        "enqueuedAt": created,
+        "startedAt": None,
+        "finishedAt": None,
+        "requestedBy": "siti",
+        "attemptsMade": 0,
+        "maxAttempts": 3,
+        "result": None,
+        "error": None,
+        "stackTrace": None,
+        "heartbeatAt": None,
+        "worker": None,
+        "forced": False,
+        **fields,
+    }
+
+
+COMPLETED = job(
+    "pangkat", "completed", 7, progress=100, attemptsMade=1,
+    startedAt=NOW - 7 * MIN + 1_000, finishedAt=NOW - 5 * MIN - 47_000,
+    heartbeatAt=NOW - 5 * MIN - 47_000, worker="web1:4121:Worker-1",
+    progressInfo={"stage": "publish", "message": "published", "offset": 23_200, "page": 24,
+                  "currentTotal": 23_190, "expectedTotal": 23_190},
+    result={"success": True, "message": "23,190 rows published", "total": 23_190,
+            "inserted": 23_178, "duplicates_removed": 12, "ids_derived": 3, "null_ids": 0,
+            "rejected": 0, "pages": 24, "durationMs": 72_000},
+)
+ACTIVE = job(
+    "pensiun", "active", 1, progress=62, attemptsMade=1, startedAt=NOW - 40_000,
+    heartbeatAt=NOW - 400, worker="web1:4121:Worker-2", requestedBy="budi",
+    progressInfo={"stage": "fetch", "message": "page 41 of 66", "offset": 8_200, "page": 41,
+                  "currentTotal": 8_200, "expectedTotal": 13_200, "rowsPerSecond": 350,
+                  "etaSeconds": 14},
+)
+FAILED = job(
+    "pg_akademik", "failed", 130, attemptsMade=3, startedAt=NOW - 125 * MIN,
+    finishedAt=NOW - 124 * MIN, worker="web2:977:Worker-1",
+    error="TokenRejected: SIASN rejected the token (HTTP 401); renew it and sync again",
+    stackTrace="Traceback (most recent call last):\n"
+    '  File "tasks/runner.py", line 141, in run_attempt\n'
+    "    result = sync_fn(proxy_type, run)\n"
+    '  File "tasks/siasn/client.py", line 88, in fetch_page\n'
+    "    raise TokenRejected(response)\n"
+    "tasks.siasn.errors.TokenRejected: SIASN rejected the token (HTTP 401)",
+)
+WAITING = job("pg_profesi", "waiting", 1, requestedBy="ops-cron")
+
+TITLES = {
+    "pangkat": ("Rank promotion", "Kenaikan Pangkat"),
+    "pensiun": ("Retirement / termination", "Pemberhentian"),
+    "pg_akademik": ("Academic degree title", "Pencantuman Gelar Akademik"),
+    "pg_profesi": ("Professional degree title", "Pencantuman Gelar Profesi"),
+    "skk": ("Employment status", "Status Kedudukan Kepegawaian"),
+}
+
+
+def overview(jobs_by_type: dict[str, Any], **backend: Any) -> dict[str, Any]:
+    health = {"kind": "redis", "url": "redis://:***@redis.internal:6379/0", "reachable": True,
+              "error": None, "workers": 2, "queued": 1, "scheduled": 0, "noWorker": False,
+              **backend}
+    return {
+        "now": NOW if health["reachable"] else None,
+        "backend": health,
+        "types": [
+            {"type": name, "title": en, "titleId": id_, "job": jobs_by_type.get(name)}
+            for name, (en, id_) in TITLES.items()
+        ],
+    }
+
+
+BUSY = {"pangkat": COMPLETED, "pensiun": ACTIVE, "pg_akademik": FAILED, "pg_profesi": WAITING}
+LOG = [
+    {"t": NOW - 7 * MIN, "level": "info", "msg": "Queued by siti"},
+    {"t": NOW - 7 * MIN + 1_000, "level": "info", "msg": "Attempt 1/3 started on web1:4121"},
+    {"t": NOW - 6 * MIN, "level": "warn", "msg": "page 12 came back short (480 of 1000 rows)"},
+    {"t": NOW - 5 * MIN - 47_000, "level": "info", "msg": "Completed: 23,190 rows published"},
+]
+
+
+@pytest.fixture(autouse=True)
+def fixed_environment(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.setenv("PROXYTUI_LANG", "en")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def make_app(data: dict[str, Any] | None = None) -> ProxyTuiApp:
+    source = FixedSource(
+        data or overview(BUSY),
+        statuses={
+            COMPLETED["jobId"]: {"found": True, **COMPLETED, "log": LOG},
+            FAILED["jobId"]: {"found": True, **FAILED, "log": LOG[:2]},
+        },
+    )
+    app = ProxyTuiApp(source=source, interval=60, requested_by="siti", watch_terminal=False)
+    app.animation_level = "none"
+    return app
+
+
+async def loaded(pilot) -> None:
+    await until(pilot, lambda: pilot.app.snapshot is not None)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+class TestDashboard:
+    def test_dashboard(self, snap_compare, size):
+        assert snap_compare(make_app(), terminal_size=size, run_before=loaded)
+
+    def test_detail(self, snap_compare, size):
+        async def run_before(pilot) -> None:
+            await loaded(pilot)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(pilot.app.screen, JobDetailScreen)
+                        and pilot.app.screen.status)
+            await pilot.pause()
+
+        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+    def test_jobs(self, snap_compare, size):
+        async def run_before(pilot) -> None:
+            await loaded(pilot)
+            await pilot.press("a")
+            await until(pilot, lambda: isinstance(pilot.app.screen, JobsScreen)
+                        and pilot.app.screen._rows)
+            await pilot.pause()
+
+        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+    def test_confirm(self, snap_compare, size):
+        async def run_before(pilot) -> None:
+            await loaded(pilot)
+            await pilot.press("f")
+            await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+            await pilot.pause()
+
+        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+def test_failed_job_detail(snap_compare):
+    async def run_before(pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("j", "j", "enter")
+        await until(pilot, lambda: isinstance(pilot.app.screen, JobDetailScreen)
+                    and pilot.app.screen.status)
+        await pilot.press("end")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_banners(snap_compare):
+    data = overview({"pg_profesi": WAITING}, reachable=False,
+                    error="Error 111 connecting to redis.internal:6379. Connection refused.")
+    app = make_app(data)
+    app.source._overview = overview({"pg_profesi": WAITING}, workers=0, noWorker=True)
+
+    async def run_before(pilot) -> None:
+        # First a healthy poll with a waiting job and no worker, then Redis goes away.
+        await loaded(pilot)
+        pilot.app.source._overview = data
+        pilot.app.action_refresh()
+        await until(pilot, lambda: not pilot.app.snapshot["backend"]["reachable"])
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_no_worker_banner(snap_compare):
+    app = make_app(overview({"pg_profesi": WAITING}, workers=0, noWorker=True))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=loaded)
