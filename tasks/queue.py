@@ -78,7 +78,9 @@ class SyncMessages:
         score: float | None = None
         if delay > 0:
             eta = utcnow() + datetime.timedelta(seconds=delay)
-            score = self.huey.storage.convert_ts(eta)
+            # RedisStorage scores with convert_ts; SqliteStorage stores eta.timestamp().
+            convert = getattr(self.huey.storage, "convert_ts", None)
+            score = convert(eta) if convert else eta.timestamp()
         message = Message(
             id=str(uuid.uuid4()),
             name=SYNC_TASK,
