@@ -1,7 +1,8 @@
-"""Fixtures for the job core: isolated settings on the real Redis, and real consumers.
+"""Fixtures for the job core: isolated settings on each job store, and real consumers.
 
-Every test gets its own key prefix (and so its own Huey queue) on the machine's Redis,
-with job timings shrunk to fractions of a second, and its keys are deleted afterwards.
+Every test runs on the machine's Redis, with its own key prefix (and so its own Huey
+queue) whose keys are deleted afterwards, and on the embedded SQLite queue in a file of
+its own; job timings are shrunk to fractions of a second.
 Consumers are real ``huey_consumer`` processes running tests.support.test_worker.
 """
 
@@ -49,13 +50,31 @@ def wait_for(predicate: Callable[[], object], timeout: float = 20.0, every: floa
         time.sleep(every)
 
 
-@pytest.fixture
-def job_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """Environment variables for this test's isolated job state (for subprocesses)."""
+BACKENDS = ["redis", "sqlite"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "redis_only: runs on the Redis job store only")
+
+
+@pytest.fixture(params=BACKENDS)
+def job_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Environment variables for this test's isolated job state (for subprocesses).
+
+    Every test that uses it runs twice: on Redis, and on the embedded SQLite queue (one
+    suite, every store, as Huey tests its storages). A test that only makes sense on
+    Redis says so with ``@pytest.mark.redis_only`` (or by using ``redis_server``).
+    """
+    redis_only = request.node.get_closest_marker("redis_only") or (
+        "redis_server" in request.fixturenames
+    )
+    if request.param != "redis" and redis_only:
+        pytest.skip("about Redis itself")
     prefix = f"pt{uuid.uuid4().hex[:10]}:"
+    queue = "redis" if request.param == "redis" else f"sqlite:///{tmp_path / 'queue.db'}"
     env = {
         "PROXYTUI_REDIS_URL": REDIS_URL,
-        "PROXYTUI_QUEUE": "redis",
+        "PROXYTUI_QUEUE": queue,
         "PROXYTUI_KEY_PREFIX": prefix,
         "PROXYTUI_DATABASE_URL": f"sqlite:///{tmp_path / 'proxy.db'}",
         "PROXYTUI_LANG": "en",
