@@ -1,0 +1,473 @@
+"""The SIASN client: one page with retries (`SiasnClient`), and the page walk (`walk_pages`).
+
+Two layers, as in httpx: `SiasnClient.fetch_page` is one logical request (every default
+query key, the bearer token, explicit timeouts, per-request retries with backoff) and
+knows nothing about paging; `walk_pages` owns the paging rules of UPSTREAM.md, which
+exist because SIASN's offset paging is unstable:
+
+* a row offset advances by the number of rows on the page that were *new* (the caller's
+  `stage` says how many), so a page that starts early, repeats rows or is capped below
+  the limit can never make the next request jump past unseen rows;
+* a page-index offset advances by one;
+* the walk ends on an empty page whatever `meta.total` says, and a page cap stops an
+  endpoint that ignores the offset.
+
+Prefetching (concurrency > 1) is speculative and never changes what is staged: pages
+are staged strictly in frontier order, and a prefetched page is used only when its
+offset is exactly the frontier. When the frontier lands elsewhere (short or shifted
+page), the gap up to the next prefetched page is requested on its own.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import itertools
+import json
+import logging
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tasks.catalog import ProxyType, get_proxy_type
+from tasks.settings import Settings, get_settings
+from tasks.siasn.errors import BadResponse, PageLoop, TokenRejected, UpstreamUnavailable
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_CAP = 60.0  # never wait longer than this on one 429
+MAX_BACKOFF = 30.0
+CONNECT_TIMEOUT = 10.0
+_SLICE = 0.25  # sleeps and waits are cut in slices so a cancelled job stops promptly
+
+
+@dataclass(frozen=True)
+class Page:
+    """One answer: the rows as sent and the total the server claims (None if it gave none)."""
+
+    offset: int
+    rows: list[dict]
+    expected_total: int | None
+    limit: int = 0
+
+
+@dataclass(frozen=True)
+class PageEvent:
+    """Progress after one staged page, for the run loop's report()."""
+
+    offset: int  # the frontier the page was staged at (row offset or page index)
+    page: int  # pages staged so far, this one included
+    rows: int  # rows on this page
+    new_rows: int  # of those, rows not seen before in this walk
+    total_rows: int  # new rows so far (the running total)
+    expected_total: int | None  # the server's claimed total, when it sends one
+
+
+@dataclass
+class WalkStats:
+    pages: int = 0
+    rows_seen: int = 0
+    rows_new: int = 0
+    requests: int = 0
+    retries: int = 0
+
+
+class SiasnClient:
+    """One `httpx.Client` (keep-alive) for one proxy type; thread-safe for prefetching.
+
+    `check` is called before every request and during every wait; the run loop passes
+    its `run.check` so that a cancelled job stops at once. `timeout` overrides the
+    catalog's per-request timeout (tests use a fraction of a second).
+    """
+
+    def __init__(
+        self,
+        proxy: ProxyType | str,
+        *,
+        base_url: str,
+        token: str,
+        settings: Settings | None = None,
+        check: Callable[[], None] | None = None,
+        timeout: float | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
+        retry_after_cap: float = RETRY_AFTER_CAP,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.proxy = get_proxy_type(proxy) if isinstance(proxy, str) else proxy
+        self.settings = settings or get_settings()
+        self.check = check
+        self.timeout = timeout if timeout is not None else self.proxy.endpoint.timeout
+        self.max_retries = self.settings.request_retries if retries is None else retries
+        self.backoff = self.settings.request_backoff if backoff is None else backoff
+        self.retry_after_cap = retry_after_cap
+        self.requests = 0
+        self.retries = 0
+        self.delays: deque[float] = deque(maxlen=1000)  # every retry wait, newest last
+        self._counter_lock = threading.Lock()
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json",
+                "User-Agent": "proxytui",
+            },
+            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, CONNECT_TIMEOUT)),
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+            transport=transport,
+        )
+
+    # Life cycle ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> SiasnClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def path(self) -> str:
+        return self.proxy.endpoint.path
+
+    def _check(self) -> None:
+        if self.check is not None:
+            self.check()
+
+    def _count(self, *, retry: bool) -> None:
+        with self._counter_lock:
+            if retry:
+                self.retries += 1
+            else:
+                self.requests += 1
+
+    # One page -------------------------------------------------------------------------------------
+
+    def request_args(self, offset: int, limit: int) -> dict[str, Any]:
+        """The query (every default key, empty ones as ``key=``) and, for pensiun, the body."""
+        spec = self.proxy.endpoint
+        values = dict(spec.params)
+        values["limit"], values["offset"] = str(limit), str(offset)
+        args: dict[str, Any] = {"params": list(values.items())}
+        if spec.body_params:
+            body: dict[str, Any] = dict(values)
+            body["limit"], body["offset"] = limit, offset
+            args["json"] = body
+        return args
+
+    def fetch_page(self, offset: int, limit: int | None = None) -> Page:
+        """GET/POST one page, retrying transient failures; raises a SiasnError otherwise."""
+        return self._fetch(offset, limit, None)
+
+    def _fetch(self, offset: int, limit: int | None, abort: threading.Event | None) -> Page:
+        """fetch_page; a prefetch passes `abort` so that an abandoned page stops retrying."""
+        spec = self.proxy.endpoint
+        limit = limit or spec.page_size
+        args = self.request_args(offset, limit)
+        attempts = self.max_retries + 1
+        last_error = "no attempt made"
+        for attempt in range(attempts):
+            if abort is not None and abort.is_set():
+                raise _Abandoned(offset)
+            self._check()
+            self._count(retry=attempt > 0)
+            retry_after: float | None = None
+            try:
+                response = self._http.request(spec.method, spec.path, **args)
+            except httpx.TransportError as exc:  # connect, timeout, dropped connection
+                last_error = f"{type(exc).__name__}: {exc or 'no detail'}"
+            else:
+                status = response.status_code
+                if status in (401, 403):
+                    raise TokenRejected(spec.path, status)
+                if status == 429:
+                    last_error = "HTTP 429 Too Many Requests"
+                    retry_after = _retry_after(response.headers.get("Retry-After"))
+                elif status >= 500:
+                    last_error = f"HTTP {status} {response.reason_phrase}".rstrip()
+                elif status >= 400:
+                    raise BadResponse(
+                        spec.path, offset, f"HTTP {status}: {_snippet(response.content)}", status
+                    )
+                else:
+                    try:
+                        return self._parse(response, offset, limit)
+                    except BadResponse as exc:
+                        last_error = exc.reason
+            if abort is not None and abort.is_set():
+                raise _Abandoned(offset)  # the walk is over; no retry, no warning
+            if attempt + 1 == attempts:
+                break
+            delay = self._delay(attempt, retry_after)
+            log.warning(
+                "SIASN %s offset %s: %s; retry %d/%d in %.2fs",
+                spec.path,
+                offset,
+                last_error,
+                attempt + 1,
+                self.max_retries,
+                delay,
+            )
+            self.delays.append(delay)
+            self._pause(delay)
+        raise UpstreamUnavailable(spec.path, offset, attempts, last_error)
+
+    def _parse(self, response: httpx.Response, offset: int, limit: int) -> Page:
+        spec = self.proxy.endpoint
+        try:
+            payload = json.loads(response.content)
+        except ValueError:
+            ctype = response.headers.get("Content-Type", "?")
+            raise BadResponse(
+                spec.path, offset, f"body is not JSON ({ctype}): {_snippet(response.content)}"
+            ) from None
+        rows = payload.get(spec.rows_key) if isinstance(payload, dict) else None
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise BadResponse(spec.path, offset, f"no list of objects under {spec.rows_key!r}")
+        return Page(offset, rows, _total(payload, spec.total_key), limit)
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.retry_after_cap)
+        base = min(self.backoff * (2**attempt), MAX_BACKOFF)
+        return base + random.uniform(0, base / 4)  # jitter: concurrent retries spread out
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep, checking for cancellation every slice."""
+        deadline = time.monotonic() + seconds
+        while True:
+            self._check()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, _SLICE))
+
+
+class _Abandoned(Exception):
+    """A prefetched page nobody will read any more; its result is never looked at."""
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header: a number, or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _total(payload: dict, key: str | None) -> int | None:
+    """The dotted total key ("meta.total") as an int, or None when absent or not a number."""
+    if not key:
+        return None
+    value: Any = payload
+    for part in key.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _snippet(body: bytes, size: int = 120) -> str:
+    text = body[:size].decode("utf-8", "replace").replace("\n", " ")
+    return repr(text + ("..." if len(body) > size else ""))
+
+
+# --- the walk -----------------------------------------------------------------------------------
+
+
+class _Prefetcher:
+    """Pages requested ahead of the frontier, by offset; at most `slots` in flight."""
+
+    def __init__(self, client: SiasnClient, slots: int, limit: int) -> None:
+        self.client = client
+        self.slots = slots
+        self.limit = limit
+        self.pending: dict[int, Future[Page]] = {}
+        self._closed = threading.Event()
+        self._pool = (
+            ThreadPoolExecutor(slots, thread_name_prefix=f"siasn-{client.proxy.name}")
+            if slots > 0
+            else None
+        )
+
+    def fill(self, offsets: Iterator[int]) -> None:
+        """Request the next offsets from `offsets` while slots are free."""
+        if self._pool is None:
+            return
+        for offset in offsets:
+            if len(self.pending) >= self.slots:
+                return
+            if offset not in self.pending:
+                self.pending[offset] = self._pool.submit(
+                    self.client._fetch, offset, self.limit, self._closed
+                )
+
+    def take(self, offset: int) -> Page | None:
+        """The prefetched page at exactly this offset, waiting for it if needed."""
+        future = self.pending.pop(offset, None)
+        if future is None:
+            return None
+        while True:
+            self.client._check()
+            try:
+                return future.result(timeout=_SLICE)
+            except FutureTimeout:
+                continue
+
+    def drop_below(self, offset: int) -> None:
+        for o in [o for o in self.pending if o < offset]:
+            self.pending.pop(o).cancel()
+
+    def clear(self) -> None:
+        for future in self.pending.values():
+            future.cancel()
+        self.pending.clear()
+
+    def close(self) -> None:
+        self._closed.set()
+        self.clear()
+        if self._pool is not None:
+            # Do not wait for requests in flight: a cancelled job must stop now.
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def walk_pages(
+    client: SiasnClient,
+    stage: Callable[[list[dict]], int],
+    *,
+    concurrency: int | None = None,
+    page_cap: int | None = None,
+    on_page: Callable[[PageEvent], None] | None = None,
+    limit: int | None = None,
+) -> WalkStats:
+    """Page through the whole dataset, handing every page's rows to `stage` in order.
+
+    `stage(rows)` must return how many of the rows were not seen before in this walk;
+    a row offset advances by exactly that many. Raises PageLoop past `page_cap` pages,
+    and whatever `client.fetch_page`, `client.check` or `stage` raise.
+    """
+    settings = client.settings
+    concurrency = max(1, concurrency or settings.concurrency_for(client.proxy.name))
+    page_cap = page_cap or settings.page_cap
+    limit = limit or client.proxy.endpoint.page_size
+    walk = _PageIndexWalk if client.proxy.endpoint.paging == "page_index" else _RowOffsetWalk
+    stats = WalkStats()
+    requests0, retries0 = client.requests, client.retries
+    prefetch = _Prefetcher(client, concurrency - 1, limit)
+    try:
+        walk(client, stage, prefetch, stats, page_cap, on_page, limit).run()
+    finally:
+        prefetch.close()
+        stats.requests = client.requests - requests0
+        stats.retries = client.retries - retries0
+    return stats
+
+
+@dataclass
+class _Walk:
+    client: SiasnClient
+    stage: Callable[[list[dict]], int]
+    prefetch: _Prefetcher
+    stats: WalkStats
+    page_cap: int
+    on_page: Callable[[PageEvent], None] | None
+    limit: int
+    expected_total: int | None = None
+
+    def run(self) -> None:
+        raise NotImplementedError
+
+    def guard(self, offset: int) -> None:
+        self.client._check()
+        if self.stats.pages >= self.page_cap:
+            raise PageLoop(self.client.path, self.stats.pages, offset)
+
+    def stage_page(self, page: Page, offset: int) -> int:
+        """Stage one page; returns its new-row count (0 <= new <= rows on the page)."""
+        new = self.stage(page.rows)
+        if not 0 <= new <= len(page.rows):
+            raise ValueError(f"stage() returned {new} new rows for a page of {len(page.rows)}")
+        stats = self.stats
+        stats.rows_new += new
+        if page.expected_total is not None:
+            self.expected_total = page.expected_total
+        if self.on_page is not None:
+            self.on_page(
+                PageEvent(
+                    offset, stats.pages, len(page.rows), new, stats.rows_new, self.expected_total
+                )
+            )
+        return new
+
+
+class _RowOffsetWalk(_Walk):
+    def run(self) -> None:
+        frontier = 0
+        stride = self.limit  # rows a full page really holds; learnt if the server caps limit
+        short = False  # the last page was short: the end, or a cap; do not prefetch yet
+        prefetch = self.prefetch
+        while True:
+            self.guard(frontier)
+            prefetch.drop_below(frontier)
+            page = prefetch.take(frontier)
+            if page is None:
+                # The frontier is off the prefetch grid (a page repeated rows, started early
+                # or was short): ask for it directly and re-anchor the grid there.
+                prefetch.clear()
+                if not short:
+                    prefetch.fill(itertools.count(frontier + stride, stride))
+                page = self.client.fetch_page(frontier, self.limit)
+            self.stats.pages += 1
+            self.stats.rows_seen += len(page.rows)
+            if not page.rows:
+                return
+            short = len(page.rows) < stride
+            if short:
+                # Short before the end means a server cap: prefetch at the size it serves.
+                stride = len(page.rows)
+                prefetch.clear()
+            new = self.stage_page(page, frontier)
+            # No new row on a nonempty page: step one row so the walk cannot stall; an
+            # endpoint that ignores the offset then runs into the page cap.
+            frontier += new or 1
+            if frontier in prefetch.pending:  # on the grid: keep the window full
+                prefetch.fill(itertools.count(max(prefetch.pending) + stride, stride))
+
+
+class _PageIndexWalk(_Walk):
+    def run(self) -> None:
+        index = 0
+        while True:
+            self.guard(index)
+            self.prefetch.fill(iter(range(index + 1, index + 1 + self.prefetch.slots)))
+            page = self.prefetch.take(index)
+            if page is None:
+                page = self.client.fetch_page(index, self.limit)
+            self.stats.pages += 1
+            self.stats.rows_seen += len(page.rows)
+            if not page.rows:
+                return
+            self.stage_page(page, index)
+            index += 1

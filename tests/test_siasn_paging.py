@@ -1,0 +1,114 @@
+"""walk_pages never skips a row: every type, every quirk, sequential and concurrent."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from tasks.catalog import PROXY_TYPES
+from tasks.siasn.client import PageEvent, SiasnClient, walk_pages
+from tasks.siasn.errors import PageLoop
+from tasks.siasn.fake import FakeSiasn, Quirks
+from tests.support.siasn import ContentStage
+
+
+def _client(fake: FakeSiasn, proxy_type: str, settings, **kw) -> SiasnClient:
+    return SiasnClient(
+        proxy_type, base_url=fake.base_url, token=fake.token, settings=settings, timeout=5, **kw
+    )
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+@pytest.mark.parametrize("proxy_type", PROXY_TYPES)
+def test_walk_recovers_exactly_the_distinct_records(
+    fake_siasn, siasn_settings, proxy_type, concurrency
+):
+    stage = ContentStage()
+    events: list[PageEvent] = []
+    with _client(fake_siasn, proxy_type, siasn_settings) as client:
+        stats = walk_pages(client, stage, concurrency=concurrency, on_page=events.append)
+    assert stage.keys == fake_siasn.truth_keys(proxy_type)
+    assert stats.rows_new == len(fake_siasn.truth(proxy_type))
+    assert stats.rows_seen > stats.rows_new  # the quirks really were there
+    assert stats.pages == len(events) + 1  # + the empty page that ended the walk
+    assert [e.page for e in events] == list(range(1, len(events) + 1))
+    assert events[-1].total_rows == stats.rows_new
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+@pytest.mark.parametrize("proxy_type", ["pangkat", "pg_akademik"])
+def test_server_limit_cap_is_followed(make_fake_siasn, siasn_settings, proxy_type, concurrency):
+    fake = make_fake_siasn(
+        rows={"pangkat": 400, "pg_akademik": 250}, quirks=Quirks.dense(limit_cap=37)
+    )
+    stage = ContentStage()
+    with _client(fake, proxy_type, siasn_settings) as client:
+        stats = walk_pages(client, stage, concurrency=concurrency)
+    assert stage.keys == fake.truth_keys(proxy_type)
+    # pg pages may carry up to two extra rows of the page before (overlap quirk).
+    assert all(r.rows <= 37 + 2 for r in fake.requests_for(proxy_type))
+    assert stats.rows_new == len(fake.truth(proxy_type))
+
+
+def test_row_offset_advances_by_new_rows_and_staging_is_in_offset_order(fake_siasn, siasn_settings):
+    events: list[PageEvent] = []
+    with _client(fake_siasn, "skk", siasn_settings) as client:
+        walk_pages(client, ContentStage(), concurrency=4, on_page=events.append)
+    for before, after in zip(events, events[1:], strict=False):
+        assert after.offset == before.offset + (before.new_rows or 1)
+
+
+def test_page_index_advances_by_one(fake_siasn, siasn_settings):
+    events: list[PageEvent] = []
+    with _client(fake_siasn, "pg_akademik", siasn_settings) as client:
+        walk_pages(client, ContentStage(), concurrency=3, on_page=events.append)
+    assert [e.offset for e in events] == list(range(len(events)))
+
+
+@pytest.mark.parametrize("total", ["high", "stale", "exact", "missing"])
+def test_walk_stops_on_the_empty_page_whatever_meta_total_says(
+    make_fake_siasn, siasn_settings, total
+):
+    fake = make_fake_siasn(quirks=Quirks.dense(total="stale" if total == "high" else total))
+    stage = ContentStage()
+    events: list[PageEvent] = []
+    with _client(fake, "pensiun", siasn_settings) as client:
+        walk_pages(client, stage, concurrency=1, on_page=events.append)
+    assert stage.keys == fake.truth_keys("pensiun")
+    n = fake.dataset("pensiun").n
+    last = events[-1].expected_total
+    if total == "missing":
+        assert last is None
+    elif total == "exact":
+        assert last == n
+    else:
+        assert last is not None and last < n  # the rows ran past a stale total
+
+
+def test_endpoint_that_ignores_offset_hits_the_page_cap(make_fake_siasn, siasn_settings):
+    fake = make_fake_siasn(quirks=Quirks.dense(ignore_offset=True))
+    for proxy_type in ("skk", "pg_profesi"):
+        with (
+            _client(fake, proxy_type, siasn_settings) as client,
+            pytest.raises(PageLoop, match="ignore the offset"),
+        ):
+            walk_pages(client, ContentStage(), concurrency=2, page_cap=12, limit=10)
+
+
+def test_a_stage_that_miscounts_is_an_error(fake_siasn, siasn_settings):
+    with (
+        _client(fake_siasn, "skk", siasn_settings) as client,
+        pytest.raises(ValueError, match="new rows"),
+    ):
+        walk_pages(client, lambda rows: len(rows) + 1, concurrency=1)
+
+
+def test_without_quirks_concurrency_uses_every_prefetched_page(make_fake_siasn, siasn_settings):
+    fake = make_fake_siasn(quirks=replace(Quirks.none()))
+    stage = ContentStage()
+    with _client(fake, "skk", siasn_settings) as client:
+        stats = walk_pages(client, stage, concurrency=4)
+    assert stage.keys == fake.truth_keys("skk")
+    # Every page is used; at most the window of prefetches past the end is wasted.
+    assert stats.requests <= stats.pages + 3
