@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import re
 import secrets
+import sqlite3
 import uuid
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from huey import Huey, RedisHuey, SqliteHuey
 from huey.registry import Message
 from huey.utils import utcnow
 
+from tasks.errors import BackendUnavailable
 from tasks.settings import Settings
 
 # The registry string of the task that tasks.sync registers: "<module>.<task name>".
@@ -42,7 +44,10 @@ def build_huey(settings: Settings) -> Huey:
     """
     common = {"results": False, "store_intermediate_errors": False, "utc": True}
     if settings.embedded:
-        return SqliteHuey(huey_name(settings), filename=settings.queue_path, **common)
+        try:
+            return SqliteHuey(huey_name(settings), filename=settings.queue_path, **common)
+        except sqlite3.Error as exc:  # SqliteHuey creates its tables at once
+            raise BackendUnavailable(settings.queue, str(exc)) from exc
     # Bounded timeouts: a dead Redis must never hang a worker or the dashboard. The
     # read timeout leaves room for Huey's blocking BRPOP (1 s).
     pool = redis.ConnectionPool.from_url(
