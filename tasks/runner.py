@@ -240,3 +240,13 @@ def hand_back_task(task_id: str) -> None:
         run = _in_flight.get(task_id)
     if run is not None:
         hand_back(run)
+
+
+def hand_back_all() -> int:
+    """Hand back every run in flight in this process (an in-process consumer stopping:
+    thread workers cannot be interrupted, so their runs are cancelled instead)."""
+    with _in_flight_lock:
+        runs = list(_in_flight.values())
+    for run in runs:
+        hand_back(run)
+    return len(runs)
