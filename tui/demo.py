@@ -183,12 +183,51 @@ def run_interactive(rows: int | None, interval: float | None) -> int:
         return run_dashboard(interval=interval or demo.backend.settings.poll_interval)
 
 
+def log_to_file(path: Path) -> None:
+    """Warnings go to a file: on the terminal they would tear the dashboard apart."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+
+
 def run_demo(args: argparse.Namespace) -> int:
     """``proxytui demo [--headless] [--rows N]``: the exit code."""
     rows = getattr(args, "rows", None)
     if rows is not None and rows < 1:
         sys.stderr.write("proxytui: --rows must be a positive number\n")
         return 2
+    log_to_file(demo_dir() / "demo.log")
     if getattr(args, "headless", False):
         return run_headless(rows)
     return run_interactive(rows, getattr(args, "interval", None))
+
+
+def save_screenshot(path: Path, rows: int = 20_000, settle: float = 4.0) -> Path:
+    """Render the dashboard of a running demo to an SVG (the README's picture)."""
+    from tui.app import ProxyTuiApp
+
+    with running_demo(rows) as demo:
+        for name in PROXY_TYPES:
+            jobs.request_sync(name, requested_by="demo")
+        time.sleep(settle)  # some syncs done, some mid-way: a picture worth showing
+        app = ProxyTuiApp(interval=demo.backend.settings.poll_interval, watch_terminal=False)
+
+        async def shoot(pilot: Any) -> None:
+            await pilot.pause(1.5)
+            app.save_screenshot(path.name, str(path.parent))
+            app.exit()
+
+        app.run(headless=True, size=(120, 32), auto_pilot=shoot)
+    return path
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Save the demo dashboard as an SVG.")
+    parser.add_argument("--screenshot", type=Path, default=Path("docs/dashboard.svg"))
+    parser.add_argument("--rows", type=int, default=20_000)
+    options = parser.parse_args()
+    log_to_file(demo_dir() / "demo.log")
+    print(save_screenshot(options.screenshot.resolve(), options.rows))
