@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
@@ -31,6 +31,7 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 _TRUE = frozenset({"true", "t", "1", "yes", "y"})
 _FALSE = frozenset({"false", "f", "0", "no", "n"})
+_MAX_OFFSET = timedelta(hours=16)  # PostgreSQL refuses offsets beyond +-15:59
 _DAY_FIRST = re.compile(r"^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$")
 
 
@@ -70,25 +71,39 @@ def row_hash(row: Mapping[str, Any]) -> str:
 
 
 def fingerprint(row: Mapping[str, Any]) -> tuple[str, bool]:
-    """`row_hash` plus whether any string in the row may hold a NUL character.
+    """`row_hash` plus whether some string in the row may be unstorable.
 
-    The second answer comes free from the JSON text (NUL is always escaped there) and
-    lets `RowPreparer` skip scanning every string.
+    The second answer comes nearly free from the row's JSON text (a NUL is always
+    escaped there; a lone surrogate fails to encode) and lets `RowPreparer` skip
+    inspecting every string of the clean majority of rows.
     """
     text = _hashable(row)
-    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-    return digest, "\\u0000" in text
+    try:
+        data = text.encode("utf-8")
+        suspect = "\\u0000" in text
+    except UnicodeEncodeError:  # a lone surrogate (half an emoji) somewhere
+        data = text.encode("utf-8", "surrogatepass")
+        suspect = True
+    return hashlib.blake2b(data, digest_size=16).hexdigest(), suspect
 
 
 class _Unstorable(ValueError):
     """Raised by a converter; becomes a `Rejected` naming the column."""
 
 
+def _storable(text: str) -> str:
+    if "\x00" in text:
+        raise _Unstorable("contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Unstorable("is not valid Unicode (a lone surrogate)") from None
+    return text
+
+
 def _text(value: Any) -> Any:
     if isinstance(value, str):
-        if "\x00" in value:
-            raise _Unstorable("contains a NUL character")
-        return value
+        return _storable(value)
     if value is None:
         return None
     if isinstance(value, bool):
@@ -158,7 +173,7 @@ def _json(value: Any) -> Any:
         raise _Unstorable(f"cannot be stored as JSON ({exc})") from None
     if "\\u0000" in text:
         raise _Unstorable("contains a NUL character, which jsonb cannot hold")
-    return text
+    return _storable(text)
 
 
 def _timestamp(value: Any) -> Any:
@@ -176,9 +191,13 @@ def _timestamp(value: Any) -> Any:
             return date(year, month, day).isoformat()
         if len(text) == 10:
             return date.fromisoformat(text).isoformat()
-        return datetime.fromisoformat(text).isoformat()
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise _Unstorable(f"{_short(value)} is not a valid date") from None
+    offset = moment.utcoffset()
+    if offset is not None and abs(offset) >= _MAX_OFFSET:
+        raise _Unstorable(f"{_short(value)} has a time zone offset out of range")
+    return moment.isoformat()
 
 
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
@@ -220,12 +239,12 @@ class RowPreparer:
         self._text_values = itemgetter(*indices)
 
     def __call__(
-        self, row: Mapping[str, Any], *, may_hold_nul: bool = True
+        self, row: Mapping[str, Any], *, suspect: bool = True
     ) -> tuple[Any, ...] | Rejected:
         """Convert one row.
 
-        ``may_hold_nul=False`` skips the NUL scan when the caller already knows (from
-        the row's JSON text) that no string in the row holds one.
+        ``suspect=False`` skips inspecting every string when the caller already knows
+        (from `fingerprint`) that none holds a NUL or a lone surrogate.
         """
         values = list(map(row.get, self._names))
         name = ""
@@ -234,12 +253,10 @@ class RowPreparer:
                 if values[i] is not None:
                     values[i] = convert(values[i])
             texts = self._text_values(values)
-            if not _PLAIN_TEXT.issuperset(map(type, texts)) or (
-                may_hold_nul and "\x00" in "".join(filter(None, texts))
-            ):
+            if suspect or not _PLAIN_TEXT.issuperset(map(type, texts)):
                 for i, name in self._text:  # noqa: B007 - named in Rejected
                     value = values[i]
-                    if value is not None and (may_hold_nul or type(value) is not str):
+                    if value is not None and (suspect or type(value) is not str):
                         values[i] = _text(value)
         except _Unstorable as exc:
             return Rejected(f"column {name}: {exc}")

@@ -104,6 +104,18 @@ def test_nul_characters_are_rejected_wherever_they_hide() -> None:
     assert "NUL" in rejected(id="x\x00")
 
 
+def test_lone_surrogates_are_rejected_not_crashing_the_encoder() -> None:
+    assert "Unicode" in rejected(name="half an emoji \ud83d")
+    assert "Unicode" in rejected(doc={"k": "\ud83d"})
+    digest, suspect = fingerprint({"a": "\ud83d"})
+    assert suspect and len(digest) == 32
+
+
+def test_time_zone_offsets_postgres_cannot_hold_are_rejected() -> None:
+    assert "offset" in rejected(at="2024-02-01T10:11:12+23:59")
+    assert prepared(at="2024-02-01T10:11:12-15:00")["at"] == "2024-02-01T10:11:12-15:00"
+
+
 def test_a_row_that_is_not_an_object_is_rejected() -> None:
     assert isinstance(prepare_row(["a"], TABLE), Rejected)  # type: ignore[arg-type]
 

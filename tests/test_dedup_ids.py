@@ -128,3 +128,44 @@ def test_stage_counts_only_rows_new_to_the_run(database_url: str, page: int) -> 
         assert staged.stage(rows[8:15] + rows[8:10]) == 5  # repeats within and across pages
         assert staged.stage([]) == 0
         assert sum(staged.stage(rows[i : i + page]) for i in range(0, 20, page)) == 5
+
+
+def test_unstorable_rows_are_counted_not_fatal(database_url: str) -> None:
+    rows = [
+        {"id": "ok", "nama": "fine"},
+        {"id": "surrogate", "nama": "half an emoji \ud83d"},
+        {"id": "nul", "nama": "a\x00b"},
+        {"id": "bad-int", "status_usulan": "tiga"},
+        {"id": "bad-int", "status_usulan": "tiga"},  # a repeat of a rejected row
+    ]
+    with open_sink(database_url).staging(PROXY) as staged:
+        assert staged.stage(rows) == 4
+        counts = staged.finalize()
+        assert staged.publish(lambda: True) == 1
+    assert counts["rejected"] == 3 and counts["duplicates_removed"] == 1
+    assert len(counts["reject_samples"]) == 3
+    assert live_rows(database_url, PROXY.table.name, "id") == [("ok",)]
+
+
+def test_postgres_refusing_a_value_rejects_that_row_only(postgres_url: str) -> None:
+    """Belt and braces: a value the cleaner let through but the database refuses."""
+    rows = [{"id": str(i), "nama": f"n{i}"} for i in range(5)]
+    staged = open_sink(postgres_url).staging(PROXY)
+    prepare = staged._prepare
+    column = PROXY.table.column_names.index("tgl_usulan")
+
+    def sneak(row, **kw):
+        values = list(prepare(row, **kw))
+        if row["id"] == "3":
+            values[column] = "2024-02-01T10:11:12+23:59"  # PostgreSQL refuses this offset
+        return tuple(values)
+
+    staged._prepare = sneak
+    with staged:
+        assert staged.stage(rows) == 5
+        assert staged.stage(rows) == 0
+        counts = staged.finalize()
+        staged.publish(lambda: True)
+    assert counts["rejected"] == 1
+    assert "database refused" in counts["reject_samples"][0]
+    assert [r[0] for r in live_rows(postgres_url, PROXY.table.name, "id")] == ["0", "1", "2", "4"]

@@ -13,7 +13,8 @@ import psycopg
 import pytest
 
 from tasks.catalog import CATALOG, get_proxy_type
-from tasks.sink import MissingDriver, SinkError, SinkSchemaError, open_sink
+from tasks.errors import PermanentFailure
+from tasks.sink import MissingDriver, SinkConfigError, SinkError, SinkSchemaError, open_sink
 
 PG_TYPE = {
     "text": "text",
@@ -167,8 +168,10 @@ def test_missing_driver_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_unknown_url_names_the_accepted_forms() -> None:
-    with pytest.raises(SinkError, match="sqlite:///"):
+    with pytest.raises(SinkConfigError, match="sqlite:///") as caught:
         open_sink("mysql://root:secret@db/x")
+    assert isinstance(caught.value, PermanentFailure)  # retrying cannot fix a bad URL
+    assert "secret" not in str(caught.value)
 
 
 def test_unreachable_server_is_a_clear_error() -> None:

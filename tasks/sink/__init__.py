@@ -11,6 +11,7 @@ from tasks.sink.base import (
     FenceLost,
     MissingDriver,
     Sink,
+    SinkConfigError,
     SinkError,
     SinkSchemaError,
     StagedTable,
@@ -20,6 +21,7 @@ __all__ = [
     "FenceLost",
     "MissingDriver",
     "Sink",
+    "SinkConfigError",
     "SinkError",
     "SinkSchemaError",
     "StagedTable",
@@ -28,7 +30,7 @@ __all__ = [
 
 
 def open_sink(database_url: str) -> Sink:
-    """The sink for a database URL; raises SinkError naming the accepted forms."""
+    """The sink for a database URL; raises SinkConfigError naming the accepted forms."""
     url = database_url.strip()
     scheme = url.partition("://")[0].split("+", 1)[0].lower()
     if scheme == "sqlite":
@@ -39,7 +41,7 @@ def open_sink(database_url: str) -> Sink:
         from tasks.sink.postgres import PostgresSink
 
         return PostgresSink(url)
-    raise SinkError(
+    raise SinkConfigError(
         f"unsupported database URL {url.split('@')[-1]!r}; use sqlite:///path/to/file.db "
         "or postgresql://user:password@host/dbname"
     )

@@ -36,11 +36,15 @@ class SinkError(ProxytuiError):
     """The destination database refused something; the message says what to do."""
 
 
+class SinkConfigError(SinkError, PermanentFailure):
+    """PROXYTUI_DATABASE_URL is unusable (unknown scheme, no file name, unwritable place)."""
+
+
 class SinkSchemaError(SinkError, PermanentFailure):
     """A live table exists but lacks columns we need; retrying cannot fix it."""
 
 
-class MissingDriver(SinkError, PermanentFailure):
+class MissingDriver(SinkConfigError):
     """The database URL needs a driver that is not installed."""
 
 
@@ -240,8 +244,8 @@ class StagedTable(ABC):
     def _record(self, row: Mapping[str, Any]) -> Record:
         if not isinstance(row, Mapping):
             return (row_hash({"row": row}), None, "row is not an object") + (None,) * self._width
-        digest, may_hold_nul = fingerprint(row)
-        values = self._prepare(row, may_hold_nul=may_hold_nul)
+        digest, suspect = fingerprint(row)
+        values = self._prepare(row, suspect=suspect)
         if isinstance(values, Rejected):
             return (digest, source_id(row), values.reason) + (None,) * self._width
         return (digest, values[self._id_index], None) + values

@@ -24,6 +24,7 @@ from tasks.sink.base import (
     META_COLUMNS,
     Record,
     Sink,
+    SinkConfigError,
     SinkError,
     SinkSchemaError,
     StagedTable,
@@ -51,10 +52,10 @@ _MAX_PARAMS = 32_000
 def path_from_url(url: str) -> Path:
     """``sqlite:///abs/path.db`` or ``sqlite:///rel.db`` -> a Path (``~`` expanded)."""
     if not url.startswith("sqlite:///"):
-        raise SinkError(f"{url!r} is not a SQLite URL; use sqlite:///path/to/proxytui.db")
+        raise SinkConfigError(f"{url!r} is not a SQLite URL; use sqlite:///path/to/proxytui.db")
     raw = url[len("sqlite:///") :]
     if not raw:
-        raise SinkError("the SQLite URL names no file; use sqlite:///path/to/proxytui.db")
+        raise SinkConfigError("the SQLite URL names no file; use sqlite:///path/to/proxytui.db")
     return Path(raw).expanduser()
 
 
@@ -162,7 +163,7 @@ class SqliteSink(Sink):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise SinkError(
+            raise SinkConfigError(
                 f"cannot create {path.parent} for the database: {exc}; "
                 "set PROXYTUI_DATABASE_URL to a writable location"
             ) from exc
