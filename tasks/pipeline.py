@@ -208,6 +208,7 @@ def _run(
         stage="cleaning",
         message=text("pipeline.cleaning", type=proxy.name, received=staged.received),
         currentTotal=staged.new,
+        etaSeconds=None,
     )
     counts = staged.finalize()
     if counts["rejected"]:
