@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_CAP = 60.0  # never wait longer than this on one 429
 MAX_BACKOFF = 30.0
 CONNECT_TIMEOUT = 10.0
+# A page may start this many rows before the offset asked for (UPSTREAM.md: "a row or two").
+EARLY_START_SLACK = 2
+PREFETCH_MISSES = 2  # consecutive prefetch misses before prefetching pauses...
+PREFETCH_COOLDOWN = 8  # ...for this many pages (doubling while the guesses keep missing)
 _SLICE = 0.25  # sleeps and waits are cut in slices so a cancelled job stops promptly
 
 
@@ -425,35 +429,58 @@ class _Walk:
 class _RowOffsetWalk(_Walk):
     def run(self) -> None:
         frontier = 0
-        stride = self.limit  # rows a full page really holds; learnt if the server caps limit
+        served = self.limit  # rows a full page holds; smaller when the server caps limit
+        step = served  # predicted frontier advance per page: where to prefetch
         short = False  # the last page was short: the end, or a cap; do not prefetch yet
+        misses = cooldown = 0
+        pause = PREFETCH_COOLDOWN
         prefetch = self.prefetch
         while True:
             self.guard(frontier)
             prefetch.drop_below(frontier)
+            had_prefetched = bool(prefetch.pending)
             page = prefetch.take(frontier)
             if page is None:
                 # The frontier is off the prefetch grid (a page repeated rows, started early
-                # or was short): ask for it directly and re-anchor the grid there.
+                # or was short): ask for it directly and re-anchor the grid there. When the
+                # guesses keep missing, prefetching only wastes upstream work: pause it.
                 prefetch.clear()
-                if not short:
-                    prefetch.fill(itertools.count(frontier + stride, stride))
+                misses += had_prefetched
+                if misses >= PREFETCH_MISSES:
+                    # Each pause in a row is twice as long, so waste stays logarithmic.
+                    misses, cooldown, pause = 0, pause, pause * 2
+                if cooldown:
+                    cooldown -= 1
+                elif not short:
+                    prefetch.fill(itertools.count(frontier + step, step))
                 page = self.client.fetch_page(frontier, self.limit)
+            else:
+                misses, pause = 0, PREFETCH_COOLDOWN
             self.stats.pages += 1
             self.stats.rows_seen += len(page.rows)
             if not page.rows:
                 return
-            short = len(page.rows) < stride
+            short = len(page.rows) < served
             if short:
                 # Short before the end means a server cap: prefetch at the size it serves.
-                stride = len(page.rows)
+                served = len(page.rows)
+                step = min(step, served)
                 prefetch.clear()
             new = self.stage_page(page, frontier)
-            # No new row on a nonempty page: step one row so the walk cannot stall; an
-            # endpoint that ignores the offset then runs into the page cap.
-            frontier += new or 1
+            if new:
+                frontier += new
+                if not short:
+                    # Rows repeated from earlier pages (the lag) repeat on the next page too,
+                    # so the next page most likely advances the frontier by as much.
+                    step = new
+            else:
+                # Nothing new on a nonempty page (the tail re-read after repeated rows, or an
+                # endpoint that ignores the offset): every row on it was seen, and it started
+                # at most EARLY_START_SLACK rows early, so that much further is still safe.
+                # An endpoint that ignores the offset still runs into the page cap.
+                frontier += max(1, len(page.rows) - EARLY_START_SLACK)
             if frontier in prefetch.pending:  # on the grid: keep the window full
-                prefetch.fill(itertools.count(max(prefetch.pending) + stride, stride))
+                prefetch.fill(itertools.count(max(prefetch.pending) + step, step))
 
 
 class _PageIndexWalk(_Walk):
