@@ -172,14 +172,17 @@ def test_a_cancelled_run_stops_and_publishes_nothing(settings: Settings, databas
     sync_proxy("pangkat", StandInRun(settings))
     before = live_rows(database_url, "proxy_pangkat")
     run = StandInRun(settings)
-    original = run.report
+    checks = 0
+    original = run.check
 
-    def cancel_on_second_page(**kw: Any) -> None:
-        original(**kw)
-        if kw.get("page", 0) >= 2:
-            run.cancelled.set()
+    def cancel_midway() -> None:
+        nonlocal checks
+        checks += 1  # the client checks before every request
+        if checks == 4:
+            run.cancelled.set()  # as the heartbeat thread does when the job is superseded
+        original()
 
-    run.report = cancel_on_second_page  # type: ignore[method-assign]
+    run.check = cancel_midway  # type: ignore[method-assign]
     with pytest.raises(JobCancelled):
         sync_proxy("pangkat", run)
     assert live_rows(database_url, "proxy_pangkat") == before
