@@ -74,8 +74,9 @@ def new_ticket() -> str:
 class SyncMessages:
     """Builds serialized Huey messages for the sync task of one Huey instance."""
 
-    def __init__(self, huey: Huey) -> None:
+    def __init__(self, huey: Huey, attempt_limit: float) -> None:
         self.huey = huey
+        self.attempt_limit = attempt_limit
 
     def build(self, proxy_type: str, delay: float = 0.0) -> QueuedMessage:
         ticket = new_ticket()
@@ -86,6 +87,9 @@ class SyncMessages:
             # RedisStorage scores with convert_ts; SqliteStorage stores eta.timestamp().
             convert = getattr(self.huey.storage, "convert_ts", None)
             score = convert(eta) if convert else eta.timestamp()
+        # Every field as Huey itself would write it back: its scheduler re-serializes a due
+        # message when it moves it to the queue, and the store finds a job's message on
+        # the queue by its bytes, so both serializations must be identical.
         message = Message(
             id=str(uuid.uuid4()),
             name=SYNC_TASK,
@@ -95,5 +99,12 @@ class SyncMessages:
             priority=None,
             args=(proxy_type, ticket),
             kwargs={},
+            on_complete=None,
+            on_error=None,
+            expires=None,
+            expires_resolved=None,
+            timeout=self.attempt_limit,
+            chord_config=None,
+            retry_backoff=0,
         )
         return QueuedMessage(ticket, self.huey.serializer.serialize(message), score)

@@ -21,10 +21,21 @@ from tasks.messages import text
 logger = logging.getLogger(__name__)
 
 
-def reap_lost_jobs(backend: Backend) -> int:
-    """Recover every lost job once; returns how many were recovered."""
+def reap_lost_jobs(backend: Backend, suspects: set[str] | None = None) -> int:
+    """Recover every lost job once; returns how many were recovered.
+
+    A stalled job is certain (its heartbeat is older than the stall limit). An orphan is
+    not: between a worker popping a message and claiming its job, the message is on no
+    queue. So an orphan is recovered only when the previous pass (``suspects``, updated
+    in place) already saw it; without ``suspects`` every orphan is recovered at once.
+    """
     recovered = 0
+    seen_orphans: set[str] = set()
     for lost in backend.store.find_lost():
+        if lost["kind"] == "orphan" and suspects is not None:
+            seen_orphans.add(lost["jobId"])
+            if lost["jobId"] not in suspects:
+                continue
         if lost["kind"] == "stalled":
             retry = lost["attemptsMade"] < lost["maxAttempts"]
             outcome = text("run.stalled.requeued" if retry else "run.stalled.failed")
@@ -36,6 +47,10 @@ def reap_lost_jobs(backend: Backend) -> int:
         if backend.store.recover(lost["jobId"], lost["kind"], lost["runToken"], message, error):
             logger.warning("%s: %s", lost["jobId"], error)
             recovered += 1
+            seen_orphans.discard(lost["jobId"])
+    if suspects is not None:
+        suspects.clear()
+        suspects.update(seen_orphans)
     return recovered
 
 
@@ -47,6 +62,7 @@ class Watchdog(threading.Thread):
         self.backend = backend
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
         self.stopped = threading.Event()
+        self.suspects: set[str] = set()
 
     def run(self) -> None:
         settings = self.backend.settings
@@ -54,7 +70,7 @@ class Watchdog(threading.Thread):
         while True:
             try:
                 self.backend.store.worker_seen(self.worker_id)
-                reap_lost_jobs(self.backend)
+                reap_lost_jobs(self.backend, self.suspects)
             except BackendUnavailable as exc:
                 logger.warning("watchdog: job store unreachable: %s", exc)
             except Exception:
