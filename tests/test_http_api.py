@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 
 import httpx
 import pytest
@@ -17,7 +19,7 @@ import redis
 
 from tasks import jobs
 from tasks.backend import use_backend
-from tasks.settings import SettingsError, configure
+from tasks.settings import Settings, SettingsError, configure
 from tests.support.jobenv import REPO, wait_for
 from tests.support.live_api import free_port, serve_in_thread
 from tui.http_api import create_app, normalize_base_path, parse_api_keys
@@ -173,6 +175,7 @@ def test_unknown_route_and_wrong_method_answer_in_json(api):
     assert_error(response, 405, "method_not_allowed")
     assert response.headers["allow"] == "POST"
     assert_error(api.delete("/skk/sync"), 405, "method_not_allowed")
+    assert_error(api.get("/debug/"), 404, "no_route")  # no redirect: it has no JSON body
 
 
 # -- debug, cleanup, and GET changing nothing -----------------------------------------
@@ -248,17 +251,21 @@ def test_cleanup_of_one_type_then_of_all(api):
     assert api.post("/cleanup").json()["cleaned"] == 0
 
 
-def _snapshot(prefix: str) -> dict[bytes, bytes | None]:
-    conn = redis.Redis.from_url(os.environ["PROXYTUI_REDIS_URL"])
+def _snapshot(settings: Settings) -> object:
+    """Every byte of job state: the Redis keys under the prefix, or the SQLite queue."""
+    if settings.embedded:
+        with closing(sqlite3.connect(settings.queue_path)) as conn:
+            return list(conn.iterdump())
+    conn = redis.Redis.from_url(settings.redis_url)
     try:
-        return {key: conn.dump(key) for key in conn.scan_iter(match=f"{prefix}*")}
+        return {key: conn.dump(key) for key in conn.scan_iter(match=f"{settings.key_prefix}*")}
     finally:
         conn.close()
 
 
 def test_get_never_changes_state(api, job_settings):
     job_id = api.post("/skk/sync").json()["jobId"]
-    before = _snapshot(job_settings.key_prefix)
+    before = _snapshot(job_settings)
     assert before
     for _ in range(3):
         assert status(api, job_id).status_code == 200
@@ -266,7 +273,7 @@ def test_get_never_changes_state(api, job_settings):
         assert api.get("/openapi.json").status_code == 200
         assert status(api, "proxy-skk-1700000000000").status_code == 404
         assert api.get("/skk/sync").status_code == 405
-    assert _snapshot(job_settings.key_prefix) == before
+    assert _snapshot(job_settings) == before
 
 
 # -- authentication -------------------------------------------------------------------
@@ -340,9 +347,14 @@ def test_normalize_base_path():
 # -- failures never leak --------------------------------------------------------------
 
 
-def test_an_unreachable_backend_is_503_with_one_line(job_settings):
-    port = free_port()  # nothing listens there
-    configure(redis_url=f"redis://127.0.0.1:{port}/0")
+def test_an_unreachable_backend_is_503_with_one_line(job_settings, tmp_path):
+    if job_settings.embedded:
+        (tmp_path / "a-file").write_text("")
+        where, setting = str(tmp_path / "a-file"), "PROXYTUI_QUEUE"
+        configure(queue=f"sqlite:///{where}/queue.db")  # a directory that cannot exist
+    else:
+        where, setting = f"127.0.0.1:{free_port()}", "PROXYTUI_REDIS_URL"  # nobody listens
+        configure(redis_url=f"redis://{where}/0")
     use_backend(None)
     with serve_in_thread(create_app(BASE, api_keys={})) as root:
         for response in (
@@ -351,8 +363,8 @@ def test_an_unreachable_backend_is_503_with_one_line(job_settings):
             httpx.get(f"{root}{BASE}/debug"),
         ):
             body = assert_error(response, 503, "backend_unavailable")
-            assert "\n" not in body["message"] and f"127.0.0.1:{port}" in body["message"]
-            assert "PROXYTUI_REDIS_URL" in body["message"]
+            assert "\n" not in body["message"] and where in body["message"]
+            assert setting in body["message"]
             assert response.headers["retry-after"] == "5"
 
 

@@ -401,6 +401,7 @@ def create_app(
             HTTPException: on_http_exception,
         },
     )
+    app.router.redirect_slashes = False  # a redirect has no JSON body: answer 404 instead
     app.state.route_list = [
         f"POST {base}/{{type}}/sync",
         f"GET {base}/status?jobId=<jobId>",

@@ -1,0 +1,116 @@
+"""Property-based runs over the live HTTP API: no 500, and every answer matches the
+OpenAPI description it serves.
+
+- schemathesis generates valid and invalid requests from ``{base}/openapi.json`` and runs
+  all of its checks (status codes, content types, response schemas, auth, methods);
+- hypothesis throws raw junk (methods, path segments, query strings, headers) at it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.support.live_api import serve_in_thread
+from tui.http_api import create_app
+from tui.http_api_schema import DEFAULT_BASE_PATH
+
+KEY = "fuzz-key-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+BASE = DEFAULT_BASE_PATH
+SEEN: Counter[int] = Counter()
+log = logging.getLogger(__name__)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def report_figures() -> Iterator[None]:
+    """Log how many requests the runs made, by status (see them with --log-cli-level=INFO)."""
+    yield
+    log.info("fuzz figures: %d requests, by status %s", SEEN.total(), dict(sorted(SEEN.items())))
+
+
+@pytest.fixture
+def root(job_settings) -> Iterator[str]:
+    with serve_in_thread(create_app(BASE, api_keys={"fuzz": KEY})) as url:
+        yield url
+
+
+@pytest.fixture
+def api_schema(root: str):
+    loaded = schemathesis.openapi.from_url(f"{root}{BASE}/openapi.json")
+    # Configured (not forced per call) so that schemathesis knows the key is ours and its
+    # "missing Authorization" cases really go out without one.
+    loaded.config.update(headers=AUTH, base_url=root)
+    return loaded
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_operation_matches_its_description(case):
+    response = case.call_and_validate()
+    SEEN[response.status_code] += 1
+    assert response.status_code != 500
+
+
+METHODS = st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"])
+SEGMENT = st.one_of(
+    st.sampled_from(
+        [
+            "skk",
+            "pg-akademik",
+            "pg_profesi",
+            "status",
+            "debug",
+            "cleanup",
+            "openapi.json",
+            "sync",
+            "",
+            "..",
+        ]
+    ),
+    st.text(max_size=30),
+)
+PARAM = st.tuples(
+    st.one_of(st.sampled_from(["force", "type", "jobId"]), st.text(max_size=10)),
+    st.one_of(
+        st.sampled_from(["true", "false", "skk", "proxy-skk-1700000000000", ""]),
+        st.text(max_size=40),
+    ),
+)
+HEADER = st.one_of(
+    st.just(f"Bearer {KEY}"),
+    st.just(""),
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    method=METHODS,
+    segments=st.lists(SEGMENT, max_size=3),
+    query=st.lists(PARAM, max_size=3),
+    auth=HEADER,
+)
+def test_junk_requests_get_json_answers_and_never_500(root, method, segments, query, auth):
+    path = BASE + "".join("/" + quote(s, safe="") for s in segments)
+    headers = {"Authorization": auth.strip()} if auth.strip() else {}
+    response = httpx.request(method, root + path, params=query, headers=headers, timeout=10)
+    SEEN[response.status_code] += 1
+    assert response.status_code < 500, response.text
+    if method != "HEAD":
+        body = response.json()
+        assert isinstance(body, dict)
+        if response.status_code >= 400:
+            assert body["success"] is False and body["error"] and body["message"]
+            assert "Traceback" not in response.text
