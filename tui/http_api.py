@@ -378,7 +378,7 @@ def create_app(
     schema = openapi_schema(base, auth=bool(keys))
     schema_path = f"{base}/openapi.json"
 
-    def openapi_route(request: Request) -> Response:
+    async def openapi_route(request: Request) -> Response:  # no I/O: skip the threadpool
         return JSONResponse(schema)
 
     routes = [
