@@ -15,13 +15,14 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.live_api import serve_in_thread
 from tui.http_api import create_app
 from tui.http_api_schema import DEFAULT_BASE_PATH
+
+schemathesis = pytest.importorskip("schemathesis", reason="pip install -e '.[dev]'")
 
 KEY = "fuzz-key-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {KEY}"}
