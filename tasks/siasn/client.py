@@ -342,7 +342,13 @@ class _Prefetcher:
 
     def drop_below(self, offset: int) -> None:
         for o in [o for o in self.pending if o < offset]:
-            self.pending.pop(o).cancel()
+            future = self.pending.pop(o)
+            future.cancel()
+            # A rejected token on a page nobody reads still ends the attempt.
+            if future.done() and not future.cancelled():
+                error = future.exception()
+                if isinstance(error, TokenRejected):
+                    raise error
 
     def clear(self) -> None:
         for future in self.pending.values():

@@ -356,7 +356,8 @@ class FakeSiasn:
         if faults.latency_ms:
             self._stopping.wait(faults.latency_ms / 1000)
 
-        if faults.reject_token or req.headers.get("Authorization") != f"Bearer {self.token}":
+        rejected = faults.reject_token and faults.applies_to(proxy.name)
+        if rejected or req.headers.get("Authorization") != f"Bearer {self.token}":
             return _send_json(req, 401, {"message": "Unauthorized", "code": 401}), 0, "401"
 
         missing = [k for k, _ in spec.params if k not in query]
