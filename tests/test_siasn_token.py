@@ -11,7 +11,7 @@ import redis
 
 from tasks.errors import PermanentFailure
 from tasks.settings import Settings
-from tasks.siasn.errors import TokenMissing
+from tasks.siasn.errors import TokenMissing, TokenUnavailable
 from tasks.siasn.token import resolve_token
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -88,10 +88,11 @@ def test_missing_everywhere_names_the_three_places(tmp_path, redis_key):
     assert isinstance(info.value, PermanentFailure)
 
 
-def test_unreachable_redis_is_reported_not_hung():
+def test_unreachable_redis_is_reported_not_hung_and_retried_later():
     settings = _settings(redis_url="redis://127.0.0.1:1/0")
-    with pytest.raises(TokenMissing, match="unreachable"):
+    with pytest.raises(TokenUnavailable, match="unreachable") as info:
         resolve_token(settings)
+    assert not isinstance(info.value, PermanentFailure)  # the attempt is retried
 
 
 def test_token_is_never_logged(tmp_path, redis_key, caplog):

@@ -27,6 +27,18 @@ class TokenMissing(SiasnError, PermanentFailure):
         )
 
 
+class TokenUnavailable(SiasnError):
+    """The token store (Redis) could not be asked; transient, so the attempt is retried."""
+
+    def __init__(self, tried: list[str]) -> None:
+        self.tried = tried
+        super().__init__(
+            "Could not look up the SIASN token: "
+            + "; ".join(tried)
+            + ". Check that Redis is reachable; the sync is retried."
+        )
+
+
 class TokenRejected(SiasnError, PermanentFailure):
     """SIASN answered 401/403: the token expired or lacks rights; retrying cannot help."""
 

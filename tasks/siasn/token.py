@@ -13,7 +13,7 @@ from pathlib import Path
 import redis
 
 from tasks.settings import Settings, mask_url
-from tasks.siasn.errors import TokenMissing
+from tasks.siasn.errors import TokenMissing, TokenUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,9 @@ def resolve_token(settings: Settings) -> str:
     try:
         token = _clean(client.get(key))  # type: ignore[arg-type]
     except redis.RedisError as exc:
+        # Not permanent: Redis may be back by the next attempt, and the token with it.
         tried.append(f"{where} (unreachable: {exc})")
+        raise TokenUnavailable(tried) from exc
     else:
         if token:
             log.debug("SIASN token taken from %s", where)
