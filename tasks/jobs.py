@@ -31,7 +31,7 @@ __all__ = [
     "validate_job_id",
 ]
 
-JOB_ID_RE = re.compile(rf"^proxy-({'|'.join(PROXY_TYPES)})-(\d{{13,16}})$")
+JOB_ID_RE = re.compile(rf"proxy-({'|'.join(PROXY_TYPES)})-([0-9]{{13,16}})")
 MAX_SHOWN_ID = 60
 
 
@@ -45,7 +45,7 @@ def operator_name() -> str:
 
 def validate_job_id(job_id: str) -> str:
     """Reject anything that is not ``proxy-<type>-<epoch ms>`` before it reaches a store."""
-    if not isinstance(job_id, str) or not JOB_ID_RE.match(job_id):
+    if not isinstance(job_id, str) or not JOB_ID_RE.fullmatch(job_id):
         shown = job_id if len(str(job_id)) <= MAX_SHOWN_ID else f"{str(job_id)[:MAX_SHOWN_ID]}…"
         raise InvalidJobId(text("job.bad_id", jobId=shown))
     return job_id

@@ -36,7 +36,7 @@ class Settings:
     lang: str = ""
 
     siasn_base_url: str = "https://api-siasn.bkn.go.id"
-    siasn_token: str = ""
+    siasn_token: str = field(default="", repr=False)
     siasn_token_file: str = ""
     siasn_token_redis_key: str = "bknsiasn:access_token"
 

@@ -74,7 +74,7 @@ def test_unknown_type_lists_the_valid_ones(job_env):
 @pytest.mark.parametrize(
     "job_id",
     ["nope", "proxy-gaji-1700000000000", "proxy-pangkat-12", "proxy-pangkat-1700000000000;x",
-     "x" * 10_000],
+     "proxy-pangkat-1700000000000\n", "proxy-pangkat-١٧٠٠٠٠٠٠٠٠٠٠٠", "x" * 10_000],
 )
 def test_malformed_job_id_is_rejected_before_it_reaches_redis(job_id):
     # An unreachable Redis proves the id never got that far: the answer is exit 2, not 4.

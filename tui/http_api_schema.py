@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tasks.catalog import CATALOG, PROXY_TYPES
-from tasks.store.base import FINISHED_STATES, RUNNING_STATES, STATES
+from tasks.jobs import FINISHED_STATES, RUNNING_STATES, STATES
 
 DEFAULT_BASE_PATH = "/api/siasn/ws/admin/proxy"
 ROUTE_TYPES = [CATALOG[name].route for name in PROXY_TYPES]
