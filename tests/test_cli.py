@@ -117,3 +117,15 @@ def test_bad_setting_is_named(job_env):
 def test_indonesian_messages_follow_proxytui_lang(job_env):
     result = run({**job_env, "PROXYTUI_LANG": "id"}, "sync", "skk")
     assert "masuk antrean" in result.stdout
+
+
+def test_fake_siasn_takes_its_own_options(tmp_path):
+    result = run({}, "fake-siasn", "--help")
+    assert result.returncode == 0
+    assert "--latency-ms" in result.stdout and "--fault-rate" in result.stdout
+
+
+def test_unknown_option_is_bad_usage():
+    result = run({}, "jobs", "--bogus")
+    assert result.returncode == 2
+    assert "unrecognized arguments: --bogus" in result.stderr

@@ -144,8 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(func=cmd_dashboard)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    def add(name: str, func: Callable, help_text: str) -> argparse.ArgumentParser:
-        cmd = sub.add_parser(name, help=help_text, description=help_text)
+    def add(name: str, func: Callable, help_text: str, **kw: Any) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(name, help=help_text, description=help_text, **kw)
         cmd.set_defaults(func=func)
         return cmd
 
@@ -169,8 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--type", type=proxy_type_arg, default=None, help=f"one of: {types}")
     cmd.add_argument("--json", action="store_true", help="print the contract JSON")
 
-    cmd = add("fake-siasn", cmd_fake_siasn, "run the local fake SIASN server")
-    cmd.add_argument("rest", nargs=argparse.REMAINDER, help="options; see fake-siasn -- --help")
+    # Its options (and --help) belong to the fake's own parser: see main().
+    add("fake-siasn", cmd_fake_siasn, "run the local fake SIASN server", add_help=False)
 
     cmd = add("demo", cmd_demo, "everything on one machine: no Redis needed")
     cmd.add_argument("--headless", action="store_true",
@@ -193,7 +193,12 @@ def configure_logging() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.func is cmd_fake_siasn:
+        args.rest = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     interactive = args.func in (cmd_dashboard, cmd_demo)
     if not interactive:
         configure_logging()
