@@ -148,12 +148,19 @@ async def test_all_jobs_screen_filters_by_type_or_id(job_settings):
         await pilot.press("a")
         screen = await until(pilot, lambda: isinstance(app.screen, JobsScreen) and app.screen)
         await until(pilot, lambda: screen._rows and len(screen._rows) == 2)
-        await pilot.press("slash", *"profesi")
+        await pilot.press("slash")
+        await until(pilot, lambda: app.focused and app.focused.id == "jobs-filter")
+        await pilot.press(*"profesi")
         await until(pilot, lambda: [r[0] for r in screen._rows] == [b])
         await pilot.press("escape")  # clears the filter
         await until(pilot, lambda: len(screen._rows) == 2)
-        await pilot.press("slash", *a[-6:], "enter")
-        await until(pilot, lambda: [r[0] for r in screen._rows] == [a])
+        await pilot.press("slash")
+        await until(pilot, lambda: app.focused and app.focused.id == "jobs-filter")
+        await pilot.press(*a[-6:], "enter")
+        try:
+            await until(pilot, lambda: [r[0] for r in screen._rows] == [a])
+        except AssertionError:
+            raise AssertionError((a, b, screen.filter_text, screen._rows, app.focused)) from None
         await pilot.press("enter")  # opens the selected job
         detail = await until(pilot, lambda: isinstance(app.screen, JobDetailScreen) and app.screen)
         assert detail.job_id == a

@@ -90,7 +90,8 @@ async def test_backend_gone_shows_a_banner_keys_respond_and_q_quits(private_sett
         finally:
             if how == "frozen":
                 server.proc.send_signal(signal.SIGCONT)
-    assert time.monotonic() - started < 1.0
+    quit_seconds = time.monotonic() - started
+    assert quit_seconds < 1.0
     assert app.return_code == 0
 
 

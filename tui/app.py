@@ -36,7 +36,7 @@ EXIT_FAILED = 1
 # Like a shell reports a process ended by SIGHUP: the terminal went away under us.
 EXIT_TERMINAL_LOST = 129
 FINISHED = ("completed", "failed")
-LIGHT_THEME, DARK_THEME, ANSI_THEME = "textual-light", "textual-dark", "textual-ansi"
+DARK_THEME, ANSI_THEME = "textual-dark", "ansi-dark"
 
 
 def describe_error(exc: BaseException) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Button, Footer
 
@@ -45,6 +47,7 @@ class DashboardScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="dashboard")
         self.selected = 0
+        self.ready = False
         self.cards = [TypeCard(name, CATALOG[name].title) for name in PROXY_TYPES]
 
     def compose(self) -> ComposeResult:
@@ -72,11 +75,20 @@ class DashboardScreen(Screen):
     def on_mount(self) -> None:
         self._mark_selected()
         self.query_one(HeaderBar).show(None, self.app.paused, self.app.read_only)
+        self.ready = True
+        if self.app.snapshot is not None:
+            self.show(self.app.snapshot, self.app.now_ms())
 
     # -- data -----------------------------------------------------------------------
 
     def show(self, snapshot: dict[str, Any], now_ms: int | None) -> None:
         """Apply one overview snapshot; widgets repaint only what changed."""
+        if not self.ready:
+            return  # on_mount applies the latest snapshot
+        with suppress(NoMatches):  # the app is shutting down and the widgets are already gone
+            self._apply(snapshot, now_ms)
+
+    def _apply(self, snapshot: dict[str, Any], now_ms: int | None) -> None:
         backend = snapshot["backend"]
         rows = {row["type"]: row for row in snapshot["types"]}
         with self.app.batch_update():

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -114,8 +115,11 @@ class JobDetailScreen(Screen):
         if status == self.status:
             return
         self.status = status
-        with self.app.batch_update():
-            self._render_status(status)
+        try:
+            with self.app.batch_update():
+                self._render_status(status)
+        except NoMatches:
+            pass  # closed while the answer was on its way
 
     def _render_status(self, status: dict[str, Any]) -> None:
         summary = self.query_one("#detail-summary", Static)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
@@ -72,7 +74,8 @@ class JobsScreen(Screen):
     def _show(self, listing: dict[str, Any]) -> None:
         self._busy = False
         self.listing = listing
-        self._redraw()
+        with suppress(NoMatches):  # closed while the answer was on its way
+            self._redraw()
 
     def _matches(self, job: dict[str, Any]) -> bool:
         needle = self.filter_text.strip().lower()

@@ -1,0 +1,122 @@
+"""Dashboard behaviour that needs no backend: fed by a FixedSource."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from tasks.errors import BackendUnavailable
+from tests.dashboard_pilot import record_notifications, until
+from tests.test_dashboard_snapshots import ACTIVE, BUSY, COMPLETED, FAILED, NOW, overview
+from tui.app import ANSI_THEME, ProxyTuiApp
+from tui.source import FixedSource
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class CountingSource(FixedSource):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.polls = 0
+
+    def overview(self):
+        self.polls += 1
+        return super().overview()
+
+
+class DeadSource(FixedSource):
+    def request_sync(self, proxy_type, force, requested_by):
+        raise BackendUnavailable("redis://127.0.0.1:1/0", "Connection refused")
+
+
+def make_app(source: FixedSource, **kwargs) -> ProxyTuiApp:
+    app = ProxyTuiApp(source=source, interval=0.1, watch_terminal=False, **kwargs)
+    app.animation_level = "none"
+    return app
+
+
+async def test_pause_stops_polling_and_resume_restarts_it():
+    source = CountingSource(overview(BUSY))
+    app = make_app(source)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: source.polls >= 2)
+        await pilot.press("p")
+        assert "PAUSED" in str(app.dashboard.query_one("#header-bar").render())
+        await pilot.pause(0.2)
+        frozen = source.polls
+        await pilot.pause(0.5)
+        assert source.polls == frozen
+        await pilot.press("r")  # refresh works while paused
+        await until(pilot, lambda: source.polls == frozen + 1)
+        await pilot.press("p")
+        await until(pilot, lambda: source.polls >= frozen + 3)
+
+
+async def test_a_finished_job_is_announced_once_with_its_counts_or_error():
+    running = overview({"pangkat": {**COMPLETED, "state": "active", "finishedAt": None},
+                        "pensiun": ACTIVE})
+    source = FixedSource(running)
+    app = make_app(source)
+    notes = record_notifications(app)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.polls >= 2)
+        failed = {**ACTIVE, "state": "failed", "finishedAt": NOW, "error": FAILED["error"]}
+        source._overview = overview({"pangkat": COMPLETED, "pensiun": failed})
+        await until(pilot, lambda: len(notes) >= 2)
+        await pilot.pause(0.5)
+    assert len(notes) == 2
+    assert "23,190 rows (23,178 inserted) in 1m12s" in notes[0]
+    assert "TokenRejected" in notes[1]
+
+
+async def test_backend_errors_in_actions_become_sentences():
+    app = make_app(DeadSource(overview(BUSY)))
+    notes = record_notifications(app)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.snapshot)
+        await pilot.press("s")
+        await until(pilot, lambda: notes)
+    assert notes[0].startswith("Cannot reach Redis at redis://127.0.0.1:1/0")
+
+
+async def test_palette_offers_every_action_and_theme_key_uses_terminal_colours():
+    app = make_app(FixedSource(overview(BUSY)))
+    async with app.run_test() as pilot:
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Sync", "Force", "Cleanup", "Cleanup all", "Detail", "All jobs", "Refresh",
+                "Pause", "Help", "Colours"} <= titles
+        before = app.theme
+        await pilot.press("t")
+        assert app.theme == ANSI_THEME
+        await pilot.press("t")
+        assert app.theme == before
+
+
+async def test_keys_and_clicks_move_the_selection():
+    app = make_app(FixedSource(overview(BUSY)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.snapshot)
+        await pilot.press("down", "j", "up", "k", "k")
+        assert app.dashboard.selected == 4  # wraps around
+        await pilot.click("#card-pensiun")
+        assert app.dashboard.selected == 1
+
+
+async def test_unchanged_polls_repaint_nothing():
+    source = FixedSource(overview(BUSY))
+    app = make_app(source)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.polls >= 2)
+        views = [copy.copy(card._view) for card in app.dashboard.cards]
+        refreshed = []
+        for card in app.dashboard.cards:
+            card.refresh = lambda *a, _c=card, **k: refreshed.append(_c.proxy_type)
+        await until(pilot, lambda: app.polls >= 6)
+        assert refreshed == []
+        assert views == [card._view for card in app.dashboard.cards]
