@@ -218,8 +218,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "dash.yes": {"en": "Yes", "id": "Ya"},
     "dash.no": {"en": "No", "id": "Tidak"},
     "dash.notify.completed": {
-        "en": "{type} sync completed: {rows} rows ({inserted} inserted) in {duration}.",
-        "id": "Sinkronisasi {type} selesai: {rows} baris ({inserted} masuk) dalam {duration}.",
+        "en": "{type} sync completed: {rows} rows ({duplicates} duplicates removed) "
+        "in {duration}.",
+        "id": "Sinkronisasi {type} selesai: {rows} baris ({duplicates} duplikat dibuang) "
+        "dalam {duration}.",
     },
     "dash.notify.failed": {
         "en": "{type} sync failed: {error}",

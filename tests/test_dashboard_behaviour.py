@@ -71,7 +71,7 @@ async def test_a_finished_job_is_announced_once_with_its_counts_or_error():
         await until(pilot, lambda: len(notes) >= 2)
         await pilot.pause(0.5)
     assert len(notes) == 2
-    assert "23,190 rows (23,178 inserted) in 1m12s" in notes[0]
+    assert "23,178 rows (12 duplicates removed) in 1m12s" in notes[0]
     assert "TokenRejected" in notes[1]
 
 

@@ -205,7 +205,7 @@ class ProxyTuiApp(App[None]):
                 duration = job["finishedAt"] - job["startedAt"]
             self.notify(
                 text("dash.notify.completed", type=title, rows=fmt_int(rows_of(result)),
-                     inserted=fmt_int(result.get("inserted", rows_of(result))),
+                     duplicates=fmt_int(result.get("duplicates_removed", 0)),
                      duration=fmt_duration(duration)),
                 title=job["jobId"],
             )

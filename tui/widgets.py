@@ -86,8 +86,9 @@ def bar(progress: int, width: int) -> str:
 
 
 def rows_of(result: dict[str, Any] | None) -> Any:
+    """The rows a sync left in its table (what an operator means by "rows")."""
     result = result or {}
-    return result.get("total", result.get("inserted"))
+    return result.get("inserted", result.get("total"))
 
 
 def ended_text(job: dict[str, Any], now_ms: int | None) -> str:
