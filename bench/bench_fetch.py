@@ -30,7 +30,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_fake(rows: int, latency: float, quirks: str) -> tuple[subprocess.Popen, str]:
+def start_fake(rows: int, latency: float, quirks: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     args = [
         sys.executable,
@@ -92,7 +92,7 @@ def main() -> None:
     args = p.parse_args()
     for quirks in args.quirks:
         for latency in args.latency:
-            proc, url = _start_fake(args.rows, latency, quirks)
+            proc, url = start_fake(args.rows, latency, quirks)
             try:
                 for concurrency in args.concurrency:
                     line = run(args.type, url, concurrency)

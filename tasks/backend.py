@@ -43,7 +43,7 @@ def open_backend(settings: Settings) -> Backend:
         from tasks.store.redis import RedisJobStore
 
         store = RedisJobStore(settings, huey.storage.queue_key, huey.storage.schedule_key)
-    return Backend(settings, huey, store, SyncMessages(huey, settings.attempt_limit))
+    return Backend(settings, huey, store, SyncMessages(huey))
 
 
 _lock = threading.Lock()

@@ -320,6 +320,35 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Press escape or ? to close. Every action is also in the command palette (ctrl+p).",
         "id": "Tekan escape atau ? untuk menutup. Semua aksi juga ada di palet perintah (ctrl+p).",
     },
+    # The sync pipeline (tasks/pipeline.py).
+    "pipeline.starting": {
+        "en": "Preparing the {type} sync: token, database {database}.",
+        "id": "Menyiapkan sinkronisasi {type}: token, basis data {database}.",
+    },
+    "pipeline.fetching": {
+        "en": "Fetching {type} from SIASN: {current} rows, page {page}.",
+        "id": "Mengambil {type} dari SIASN: {current} baris, halaman {page}.",
+    },
+    "pipeline.cleaning": {
+        "en": "Cleaning {type}: deduplicating {received} rows and deriving ids.",
+        "id": "Membersihkan {type}: menghapus duplikat dari {received} baris dan menurunkan id.",
+    },
+    "pipeline.publishing": {
+        "en": "Publishing {rows} {type} rows to {table}.",
+        "id": "Menerbitkan {rows} baris {type} ke {table}.",
+    },
+    "pipeline.done": {
+        "en": "{inserted} {type} rows published ({duplicates} duplicates removed, {derived} ids "
+        "derived, {null_ids} null ids, {rejected} rejected) from {pages} pages in {seconds} s.",
+        "id": "{inserted} baris {type} diterbitkan ({duplicates} duplikat dibuang, {derived} id "
+        "diturunkan, {null_ids} id kosong, {rejected} ditolak) dari {pages} halaman dalam "
+        "{seconds} detik.",
+    },
+    "pipeline.rejected": {
+        "en": "{rejected} row(s) could not be stored and were left out; first reasons below.",
+        "id": "{rejected} baris tidak dapat disimpan dan tidak dimasukkan; "
+        "alasan pertama di bawah.",
+    },
 }
 
 

@@ -16,7 +16,7 @@ import time
 from typing import Any, Protocol
 
 from tasks.catalog import ProxyType, get_proxy_type
-from tasks.messages import TEXTS, text
+from tasks.messages import text
 from tasks.settings import Settings
 from tasks.siasn.client import PageEvent, SiasnClient, walk_pages
 from tasks.siasn.token import resolve_token
@@ -24,39 +24,6 @@ from tasks.sink import StagedTable, open_sink
 
 log = logging.getLogger(__name__)
 
-# Our sentences, registered in the one message catalog (tasks/messages.py is the place
-# for them; setdefault lets an entry there take precedence).
-for _key, _entry in {
-    "pipeline.starting": {
-        "en": "Preparing the {type} sync: token, database {database}.",
-        "id": "Menyiapkan sinkronisasi {type}: token, basis data {database}.",
-    },
-    "pipeline.fetching": {
-        "en": "Fetching {type} from SIASN: {current} rows, page {page}.",
-        "id": "Mengambil {type} dari SIASN: {current} baris, halaman {page}.",
-    },
-    "pipeline.cleaning": {
-        "en": "Cleaning {type}: deduplicating {received} rows and deriving ids.",
-        "id": "Membersihkan {type}: menghapus duplikat dari {received} baris dan menurunkan id.",
-    },
-    "pipeline.publishing": {
-        "en": "Publishing {rows} {type} rows to {table}.",
-        "id": "Menerbitkan {rows} baris {type} ke {table}.",
-    },
-    "pipeline.done": {
-        "en": "{inserted} {type} rows published ({duplicates} duplicates removed, {derived} ids "
-        "derived, {null_ids} null ids, {rejected} rejected) from {pages} pages in {seconds} s.",
-        "id": "{inserted} baris {type} diterbitkan ({duplicates} duplikat dibuang, {derived} id "
-        "diturunkan, {null_ids} id kosong, {rejected} ditolak) dari {pages} halaman dalam "
-        "{seconds} detik.",
-    },
-    "pipeline.rejected": {
-        "en": "{rejected} row(s) could not be stored and were left out; first reasons below.",
-        "id": "{rejected} baris tidak dapat disimpan dan tidak dimasukkan; "
-        "alasan pertama di bawah.",
-    },
-}.items():
-    TEXTS.setdefault(_key, _entry)
 
 # Progress bands of one attempt (percent): fetching is the long part.
 FETCH_START, FETCH_END = 2, 90

@@ -74,9 +74,8 @@ def new_ticket() -> str:
 class SyncMessages:
     """Builds serialized Huey messages for the sync task of one Huey instance."""
 
-    def __init__(self, huey: Huey, attempt_limit: float) -> None:
+    def __init__(self, huey: Huey) -> None:
         self.huey = huey
-        self.attempt_limit = attempt_limit
 
     def build(self, proxy_type: str, delay: float = 0.0) -> QueuedMessage:
         ticket = new_ticket()
@@ -103,7 +102,7 @@ class SyncMessages:
             on_error=None,
             expires=None,
             expires_resolved=None,
-            timeout=self.attempt_limit,
+            timeout=None,  # the worker's own attempt limit applies (tasks.runner)
             chord_config=None,
             retry_backoff=0,
         )

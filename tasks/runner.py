@@ -8,17 +8,17 @@ backoff, failed, or handed back to the queue when the worker shuts down.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
+import signal
 import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
-
-from huey.exceptions import TaskTimeout
 
 from tasks.backend import Backend
 from tasks.errors import AttemptTimedOut, BackendUnavailable, JobCancelled, PermanentFailure
@@ -154,6 +154,29 @@ def retry_delay(settings: Settings, attempt: int) -> float:
     return settings.backoff_base * (2 ** (attempt - 1))
 
 
+@contextlib.contextmanager
+def hard_time_limit(settings: Settings) -> Iterator[None]:
+    """SIGALRM ends the attempt at the limit, wherever the sync is (even mid-request).
+
+    Signals reach only a process's main thread: that is where ``huey_consumer -k process``
+    runs a task. Thread workers rely on the cooperative checks in RunContext.check().
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise AttemptTimedOut(timed_out_message(settings))
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, settings.attempt_limit)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def run_job(
     backend: Backend, proxy_type: str, ticket: str, sync_fn: SyncFunction, task_id: str = ""
 ) -> None:
@@ -177,8 +200,9 @@ def run_job(
     with _in_flight_lock:
         _in_flight[task_id] = run
     try:
-        run.report(progress=0, stage="starting", message="starting")
-        result = sync_fn(proxy_type, run)
+        with hard_time_limit(run.settings):
+            run.report(progress=0, stage="starting", message="starting")
+            result = sync_fn(proxy_type, run)
         if store.complete(run.job_id, run.run_token, result):
             run.log(text("run.completed", message=result.get("message", "")))
         else:
@@ -198,7 +222,7 @@ def run_job(
 
 def record_failure(run: RunContext, exc: BaseException) -> None:
     settings = run.settings
-    if isinstance(exc, TaskTimeout | AttemptTimedOut):
+    if isinstance(exc, AttemptTimedOut):
         error = f"AttemptTimedOut: {timed_out_message(settings)}"
     else:
         error = error_line(exc)

@@ -1,9 +1,10 @@
 """The Huey task that runs one attempt of a sync job.
 
 ``register_sync_task(huey)`` registers it under the name the store's messages carry
-(``tasks.sync.proxy_sync``), with the attempt limit as Huey's task timeout (a hard
-SIGALRM limit under ``-k process``), plus the hooks every consumer needs: the watchdog
-(presence and reaper) and handing interrupted runs back to the queue on shutdown.
+(``tasks.sync.proxy_sync``), plus the hooks every consumer needs: the watchdog (presence
+and reaper) and handing interrupted runs back to the queue on shutdown. The attempt limit
+is the run loop's (tasks.runner), so the worker's own setting applies, not the
+requester's.
 """
 
 from __future__ import annotations
@@ -23,15 +24,11 @@ def register_sync_task(huey: Huey, sync_fn: SyncFunction | None = None) -> TaskW
         from tasks.pipeline import sync_proxy
 
         sync_fn = sync_proxy
-    settings = current_backend().settings
-
     def proxy_sync(proxy_type: str, ticket: str, task=None) -> None:
         run_job(current_backend(), proxy_type, ticket, sync_fn, task.id if task else "")
 
     proxy_sync.__module__ = __name__
-    wrapper = huey.task(
-        name=SYNC_TASK_NAME, context=True, retries=0, timeout=settings.attempt_limit
-    )(proxy_sync)
+    wrapper = huey.task(name=SYNC_TASK_NAME, context=True, retries=0)(proxy_sync)
     assert huey._registry.task_to_string(wrapper.task_class) == SYNC_TASK
 
     @huey.on_startup("proxytui-watchdog")

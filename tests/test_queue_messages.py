@@ -23,7 +23,7 @@ def huey(job_settings):
 
 @pytest.mark.parametrize("delay", [0.0, 2.5])
 def test_huey_reserializes_our_message_to_the_same_bytes(huey, job_settings, delay):
-    message = SyncMessages(huey, job_settings.attempt_limit).build("pangkat", delay)
+    message = SyncMessages(huey).build("pangkat", delay)
     task = huey.deserialize_task(message.data)
     assert task.args == ("pangkat", message.ticket)
     assert huey._registry.task_to_string(type(task)) == SYNC_TASK
@@ -31,7 +31,7 @@ def test_huey_reserializes_our_message_to_the_same_bytes(huey, job_settings, del
 
 
 def test_a_due_retry_moved_by_the_scheduler_keeps_its_bytes(huey, job_settings):
-    message = SyncMessages(huey, job_settings.attempt_limit).build("skk", 0.001)
+    message = SyncMessages(huey).build("skk", 0.001)
     huey.storage.add_to_schedule(message.data, huey.deserialize_task(message.data).eta)
     import time
 

@@ -3,7 +3,7 @@
 Every test runs on the machine's Redis, with its own key prefix (and so its own Huey
 queue) whose keys are deleted afterwards, and on the embedded SQLite queue in a file of
 its own; job timings are shrunk to fractions of a second.
-Consumers are real ``huey_consumer`` processes running tests.support.test_worker.
+Consumers are real ``huey_consumer`` processes running tests.support.scripted_worker.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def start_consumer(job_env: dict[str, str], tmp_path: Path) -> Iterator[Callable
         worker_type: str = "thread",
         extra_env: dict[str, str] | None = None,
         extra_args: tuple[str, ...] = (),
-        config: str = "tests.support.test_worker.huey",
+        config: str = "tests.support.scripted_worker.huey",
     ) -> Consumer:
         env = {**os.environ, **job_env, "PROXYTUI_TEST_SYNC": behaviour, **(extra_env or {})}
         env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")

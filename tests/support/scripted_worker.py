@@ -1,6 +1,6 @@
 """A Huey config for tests: the real run loop around sync functions we control.
 
-``huey_consumer tests.support.test_worker.huey`` behaves like the production worker
+``huey_consumer tests.support.scripted_worker.huey`` behaves like the production worker
 except that the sync function is chosen by ``PROXYTUI_TEST_SYNC``:
 
 - ``ok``: reports a few steps and succeeds at once;
@@ -31,7 +31,7 @@ def _trace(run: RunContext, step: object) -> None:
             fh.write(f"{run.job_id} {run.attempt.attempt} {step}\n")
 
 
-def test_sync(proxy_type: str, run: RunContext) -> dict:
+def scripted_sync(proxy_type: str, run: RunContext) -> dict:
     behaviour = os.environ.get("PROXYTUI_TEST_SYNC", "ok")
     steps = int(os.environ.get("PROXYTUI_TEST_STEPS", "3"))
     step_seconds = float(os.environ.get("PROXYTUI_TEST_STEP_SECONDS", "0.05"))
@@ -61,4 +61,4 @@ def test_sync(proxy_type: str, run: RunContext) -> dict:
 
 
 huey = current_backend().huey
-proxy_sync = register_sync_task(huey, test_sync)
+proxy_sync = register_sync_task(huey, scripted_sync)
