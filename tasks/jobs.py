@@ -16,10 +16,11 @@ from tasks.backend import Backend, current_backend
 from tasks.catalog import CATALOG, PROXY_TYPES, get_proxy_type
 from tasks.errors import BackendUnavailable, InvalidJobId
 from tasks.messages import text
-from tasks.store.base import FINISHED_STATES, RUNNING_STATES, STATES
+from tasks.store.base import FINISHED_STATES, RECORD_ORDER, RUNNING_STATES, STATES
 
 __all__ = [
     "FINISHED_STATES",
+    "RECORD_ORDER",
     "RUNNING_STATES",
     "STATES",
     "cleanup",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tasks.catalog import CATALOG, PROXY_TYPES
-from tasks.jobs import FINISHED_STATES, RUNNING_STATES, STATES
+from tasks.jobs import FINISHED_STATES, RECORD_ORDER, RUNNING_STATES, STATES
 
 DEFAULT_BASE_PATH = "/api/siasn/ws/admin/proxy"
 ROUTE_TYPES = [CATALOG[name].route for name in PROXY_TYPES]
@@ -91,24 +91,7 @@ SCHEMAS: dict[str, Any] = {
         message={"type": "string"},
     ),
     "Job": _obj(
-        [
-            "jobId",
-            "type",
-            "state",
-            "progress",
-            "progressInfo",
-            "createdAt",
-            "startedAt",
-            "finishedAt",
-            "requestedBy",
-            "attemptsMade",
-            "maxAttempts",
-            "result",
-            "error",
-            "stackTrace",
-            "heartbeatAt",
-            "worker",
-        ],
+        list(RECORD_ORDER),
         jobId={"type": "string", "pattern": JOB_ID_PATTERN},
         type={"type": "string", "enum": list(PROXY_TYPES)},
         state={"type": "string", "enum": list(STATES)},

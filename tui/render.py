@@ -17,10 +17,11 @@ def format_ms(epoch_ms: int | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
-def format_duration(ms: int | float | None) -> str:
-    if ms is None:
-        return "-"
-    seconds = int(ms // 1000)
+def format_duration(ms: int | float | None, missing: str = "-") -> str:
+    """1m12s, 45s, 2h03m."""
+    if ms is None or ms < 0:
+        return missing
+    seconds = int(round(ms / 1000))
     if seconds < 60:
         return f"{seconds}s"
     minutes, seconds = divmod(seconds, 60)

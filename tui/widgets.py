@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tasks.messages import text
+from tui.render import format_duration
 
 SYMBOLS = {
     None: "○",
@@ -48,17 +49,7 @@ def fmt_int(value: Any) -> str:
 
 
 def fmt_duration(ms: float | None) -> str:
-    """1m12s, 45s, 2h03m."""
-    if ms is None or ms < 0:
-        return "?"
-    seconds = int(round(ms / 1000))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m{seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
+    return format_duration(ms, missing="?")
 
 
 def fmt_ago(now_ms: int | None, then_ms: int | None) -> str:

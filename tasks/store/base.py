@@ -127,16 +127,31 @@ class JobStore(ABC):
     def get_log(self, job_id: str) -> list[dict[str, Any]]: ...
 
     @abstractmethod
-    def list_jobs(self, types: Sequence[str]) -> list[dict[str, Any]]: ...
+    def _snapshot(self, types: Sequence[str]) -> tuple[int, int, int, int, list[dict]]:
+        """``(now, live workers, queued, scheduled, records of types)`` in one round trip."""
+
+    def list_jobs(self, types: Sequence[str]) -> list[dict[str, Any]]:
+        return self._snapshot(types)[4]
 
     @abstractmethod
     def cleanup(self, types: Sequence[str]) -> dict[str, int]:
         """Remove every job of ``types``; the breakdown counts them by state."""
 
-    @abstractmethod
     def overview(self, types: Sequence[str]) -> dict[str, Any]:
-        """``{"jobs": {type: record|None}, "workers": n, "queued": n, "scheduled": n,
-        "now": ms}`` in one round trip, whatever the history."""
+        """The newest job of each type plus queue health; cost independent of history."""
+        now, workers, queued, scheduled, records = self._snapshot(types)
+        newest: dict[str, Any] = dict.fromkeys(types)
+        for record in records:
+            current = newest.get(record["type"])
+            if current is None or record["createdAt"] > current["createdAt"]:
+                newest[record["type"]] = record
+        return {
+            "jobs": newest,
+            "workers": workers,
+            "queued": queued,
+            "scheduled": scheduled,
+            "now": now,
+        }
 
     @abstractmethod
     def now_ms(self) -> int: ...

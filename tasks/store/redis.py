@@ -403,24 +403,6 @@ class RedisJobStore(JobStore):
         records = [self._decode(flat, now) for flat in jobs]
         return int(now), int(workers), int(queued), int(scheduled), records
 
-    def list_jobs(self, types: Sequence[str]) -> list[dict[str, Any]]:
-        return self._snapshot(types)[4]
-
-    def overview(self, types: Sequence[str]) -> dict[str, Any]:
-        now, workers, queued, scheduled, records = self._snapshot(types)
-        newest: dict[str, Any] = dict.fromkeys(types)
-        for record in records:
-            current = newest.get(record["type"])
-            if current is None or record["createdAt"] > current["createdAt"]:
-                newest[record["type"]] = record
-        return {
-            "jobs": newest,
-            "workers": workers,
-            "queued": queued,
-            "scheduled": scheduled,
-            "now": now,
-        }
-
     def cleanup(self, types: Sequence[str]) -> dict[str, int]:
         raw = self._run("cleanup", [self.queue_key, self.schedule_key], [self.stall_ms, *types])
         return json.loads(raw)

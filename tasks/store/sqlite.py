@@ -333,24 +333,6 @@ class SqliteJobStore(JobStore):
             jobs = self._jobs(db, types)
         return now, workers, queued, scheduled, [self._decode(r, now) for r, _ in jobs]
 
-    def list_jobs(self, types: Sequence[str]) -> list[dict[str, Any]]:
-        return self._snapshot(types)[4]
-
-    def overview(self, types: Sequence[str]) -> dict[str, Any]:
-        now, workers, queued, scheduled, records = self._snapshot(types)
-        newest: dict[str, Any] = dict.fromkeys(types)
-        for record in records:
-            current = newest.get(record["type"])
-            if current is None or record["createdAt"] > current["createdAt"]:
-                newest[record["type"]] = record
-        return {
-            "jobs": newest,
-            "workers": workers,
-            "queued": queued,
-            "scheduled": scheduled,
-            "now": now,
-        }
-
     def cleanup(self, types: Sequence[str]) -> dict[str, int]:
         counts = {"active": 0, "waiting": 0, "delayed": 0, "completed": 0, "failed": 0}
         with self._write() as db:
