@@ -90,7 +90,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     from tui.app import run_dashboard
 
     return run_dashboard(
-        interval=args.interval, read_only=args.read_only, requested_by=args.requested_by
+        interval=args.interval or get_settings().poll_interval,
+        read_only=args.read_only,
+        requested_by=args.requested_by,
     )
 
 
@@ -136,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run and watch the SIASN proxy syncs. With no command: the dashboard.",
     )
     parser.add_argument("--interval", type=positive_float, default=None,
-                        help="dashboard poll interval in seconds (default: 1)")
+                        help="dashboard poll interval, seconds (default: PROXYTUI_POLL_INTERVAL)")
     parser.add_argument("--read-only", action="store_true",
                         help="dashboard: hide and refuse every action that changes state")
     parser.add_argument("--requested-by", default=None,
