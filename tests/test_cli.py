@@ -129,3 +129,9 @@ def test_unknown_option_is_bad_usage():
     result = run({}, "jobs", "--bogus")
     assert result.returncode == 2
     assert "unrecognized arguments: --bogus" in result.stderr
+
+
+def test_serve_refuses_a_public_address_without_api_keys(job_env):
+    result = run({**job_env, "PROXYTUI_API_KEYS": ""}, "serve", "--host", "0.0.0.0", "--port", "1")
+    assert result.returncode == 2
+    assert "without an API key" in result.stderr and "Traceback" not in result.stderr
