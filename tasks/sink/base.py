@@ -20,7 +20,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from tasks.catalog import Column, ProxyType, TableSpec
-from tasks.clean import Rejected, fingerprint, preparer_for, row_hash, source_id
+from tasks.clean import Rejected, preparer_for, row_facts, row_hash, source_id
 from tasks.errors import JobCancelled, PermanentFailure, ProxytuiError
 
 log = logging.getLogger(__name__)
@@ -244,8 +244,8 @@ class StagedTable(ABC):
     def _record(self, row: Mapping[str, Any]) -> Record:
         if not isinstance(row, Mapping):
             return (row_hash({"row": row}), None, "row is not an object") + (None,) * self._width
-        digest, suspect = fingerprint(row)
-        values = self._prepare(row, suspect=suspect)
+        digest, suspect, plain = row_facts(row)
+        values = self._prepare(row, suspect=suspect, plain=plain)
         if isinstance(values, Rejected):
             return (digest, source_id(row), values.reason) + (None,) * self._width
         return (digest, values[self._id_index], None) + values
