@@ -20,7 +20,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from tasks.catalog import Column, ProxyType, TableSpec
-from tasks.clean import Rejected, preparer_for, row_facts, row_hash, source_id
+from tasks.clean import Rejected, RowFacts, preparer_for, row_facts, row_hash, source_id
 from tasks.errors import JobCancelled, PermanentFailure, ProxytuiError
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,10 @@ class StagedTable(ABC):
         """Add records to staging, ignoring known hashes; return how many were new."""
 
     @abstractmethod
+    def _known(self, hashes: Sequence[str]) -> set[str]:
+        """Which of these content hashes are already staged (one indexed lookup)."""
+
+    @abstractmethod
     def _transaction(self, *, live: bool = False) -> AbstractContextManager[Any]:
         """A transaction: commit on success, roll back on any exception.
 
@@ -135,11 +139,19 @@ class StagedTable(ABC):
         (repeats, pages that start early) never push the next offset past unseen rows.
         A rejected row is new the first time too: it was received, it is just unstorable.
         """
-        records = [self._record(row) for row in rows]
+        facts = [self._facts(row) for row in rows]
         with self._lock:
             self._ensure_open()
+            # Pages overlap (SIASN's lag repeats rows): only rows not staged yet are
+            # cleaned and written. The set lives for one page, so memory stays flat.
+            known = self._known([f[0] for f in facts]) if facts else set()
+            records = []
+            for row, fact in zip(rows, facts, strict=True):
+                if fact[0] not in known:
+                    known.add(fact[0])  # a repeat within the page is not new either
+                    records.append(self._record(row, fact))
             new = self._insert(records) if records else 0
-            self.received += len(records)
+            self.received += len(facts)
             self.new += new
         return new
 
@@ -241,10 +253,16 @@ class StagedTable(ABC):
 
     # -- internals ---------------------------------------------------------------------
 
-    def _record(self, row: Mapping[str, Any]) -> Record:
+    @staticmethod
+    def _facts(row: Any) -> RowFacts:
         if not isinstance(row, Mapping):
-            return (row_hash({"row": row}), None, "row is not an object") + (None,) * self._width
-        digest, suspect, plain = row_facts(row)
+            return RowFacts(row_hash({"row": row}), True, False)
+        return row_facts(row)
+
+    def _record(self, row: Any, facts: RowFacts) -> Record:
+        digest, suspect, plain = facts
+        if not isinstance(row, Mapping):
+            return (digest, None, "row is not an object") + (None,) * self._width
         values = self._prepare(row, suspect=suspect, plain=plain)
         if isinstance(values, Rejected):
             return (digest, source_id(row), values.reason) + (None,) * self._width

@@ -167,6 +167,7 @@ class PostgresStagedTable(StagedTable):
             f"INSERT INTO {self.staging_ref} ({names}) SELECT {names} FROM {PAGE_BUFFER} "
             f"ON CONFLICT (_hash) DO NOTHING"
         )
+        self._known_sql = f"SELECT _hash FROM {self.staging_ref} WHERE _hash = ANY(%s)"
         self._row_sql = (
             f"INSERT INTO {self.staging_ref} ({names}) "
             f"VALUES ({', '.join(['%s'] * len(self.all_columns))}) "
@@ -212,6 +213,10 @@ class PostgresStagedTable(StagedTable):
                         cur.execute(self._row_sql, record)
                 new += cur.rowcount
         return new
+
+    def _known(self, hashes: Sequence[str]) -> set[str]:
+        rows = self._conn.execute(self._known_sql, (list(hashes),)).fetchall()
+        return {h for (h,) in rows}
 
     @contextmanager
     def _transaction(self, *, live: bool = False) -> Iterator[None]:

@@ -126,6 +126,14 @@ class SqliteStagedTable(StagedTable):
                 self._conn.executemany(self._insert_sql, batch)
             return self._conn.total_changes - before
 
+    def _known(self, hashes: Sequence[str]) -> set[str]:
+        known: set[str] = set()
+        for batch in chunks(hashes, _MAX_PARAMS):
+            marks = ", ".join("?" * len(batch))
+            sql = f"SELECT _hash FROM {self.staging_ref} WHERE _hash IN ({marks})"
+            known.update(h for (h,) in self._conn.execute(sql, batch))
+        return known
+
     @contextmanager
     def _transaction(self, *, live: bool = False) -> Iterator[None]:
         # Staging work touches only the temp database, so a deferred BEGIN never takes
