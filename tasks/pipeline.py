@@ -154,6 +154,7 @@ def _run(
     started: float,
 ) -> dict[str, Any]:
     progress = FetchProgress(run, proxy, estimate)
+    staged.write_behind()  # clean and write page N while page N+1 is on the wire
     run.report(progress=FETCH_START, stage="fetching", offset=0, page=0, currentTotal=0)
     with SiasnClient(
         proxy, base_url=settings.siasn_base_url, token=token, settings=settings, check=run.check

@@ -15,7 +15,9 @@ from __future__ import annotations
 import logging
 import threading
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -84,6 +86,8 @@ class StagedTable(ABC):
         self._width = len(self.table.columns)
         self._lock = threading.RLock()
         self._closed = False
+        self._writer: ThreadPoolExecutor | None = None
+        self._writes: deque[tuple[Future[int], set[str]]] = deque()
 
     # -- names the shared SQL needs -------------------------------------------------
 
@@ -138,22 +142,59 @@ class StagedTable(ABC):
         The row-offset walker advances by exactly this number, so rows already staged
         (repeats, pages that start early) never push the next offset past unseen rows.
         A rejected row is new the first time too: it was received, it is just unstorable.
+
+        The count needs only the hashes, so after `write_behind` the cleaning and writing
+        of the new rows happen in a background thread while the walker waits for its next
+        page (HTTP waits release the GIL); a failed write surfaces at the next call.
         """
         facts = [self._facts(row) for row in rows]
+        self._settle(self.write_ahead)
         with self._lock:
             self._ensure_open()
             # Pages overlap (SIASN's lag repeats rows): only rows not staged yet are
-            # cleaned and written. The set lives for one page, so memory stays flat.
+            # cleaned and written. The sets live for a page or two: memory stays flat.
             known = self._known([f[0] for f in facts]) if facts else set()
-            records = []
+            for _, pending in self._writes:
+                known |= pending
+            fresh: list[tuple[Any, RowFacts]] = []
             for row, fact in zip(rows, facts, strict=True):
                 if fact[0] not in known:
                     known.add(fact[0])  # a repeat within the page is not new either
-                    records.append(self._record(row, fact))
-            new = self._insert(records) if records else 0
+                    fresh.append((row, fact))
             self.received += len(facts)
-            self.new += new
-        return new
+            self.new += len(fresh)
+            if fresh and self.write_ahead:
+                if self._writer is None:
+                    self._writer = ThreadPoolExecutor(1, thread_name_prefix=f"stage-{self.name}")
+                hashes = {fact[0] for _, fact in fresh}
+                self._writes.append((self._writer.submit(self._write, fresh), hashes))
+            elif fresh:
+                self._write(fresh)
+        return len(fresh)
+
+    #: Pages cleaned and written behind the walk (0: inside `stage`); see `write_behind`.
+    write_ahead = 0
+
+    def write_behind(self, pages: int = 2) -> None:
+        """Let `stage` return before its rows are written, at most `pages` pages behind."""
+        self.write_ahead = max(0, pages)
+
+    def _write(self, fresh: list[tuple[Any, RowFacts]]) -> int:
+        records = [self._record(row, fact) for row, fact in fresh]  # CPU: outside the lock
+        with self._lock:
+            if self._closed:
+                return 0
+            written = self._insert(records)
+        if written != len(records):
+            log.warning("%s: %d of %d new rows written", self.name, written, len(records))
+        return written
+
+    def _settle(self, behind: int = 0) -> None:
+        """Wait until at most `behind` writes are pending; raise the first one that failed."""
+        while self._writes and (len(self._writes) > behind or self._writes[0][0].done()):
+            future, _ = self._writes[0]
+            future.result()
+            self._writes.popleft()
 
     def finalize(self) -> dict[str, Any]:
         """Give every staged row its final id, set-based and independent of page order.
@@ -165,6 +206,7 @@ class StagedTable(ABC):
         """
         s = self.staging_ref
         ok = "_reject IS NULL"
+        self._settle()
         with self._lock, self._transaction():
             self._ensure_open()
             null_ids = self._execute(
@@ -221,6 +263,7 @@ class StagedTable(ABC):
         names = self.table.column_names
         target = ", ".join(quote(n) for n in names)
         source = ", ".join(self._select_expr(c) for c in self.table.columns)
+        self._settle()
         with self._lock:
             self._ensure_open()
             with self._transaction(live=True):
@@ -242,7 +285,10 @@ class StagedTable(ABC):
         with self._lock:
             if self._closed:
                 return
-            self._closed = True
+            self._closed = True  # a write still queued now writes nothing
+            if self._writer is not None:
+                self._writer.shutdown(wait=False, cancel_futures=True)
+            self._writes.clear()
             self._drop()
 
     def __enter__(self) -> StagedTable:
