@@ -13,7 +13,6 @@ pass ``--postgres ''`` to skip it.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import secrets
@@ -22,6 +21,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import psutil
 
 from tasks.catalog import get_proxy_type
@@ -37,7 +37,7 @@ def pangkat_pages(count: int, page: int) -> Iterator[list[dict]]:
     dataset = Dataset("pangkat", count, seed=7, quirks=Quirks())
     served = len(dataset)
     for start in range(0, served, page):
-        yield [json.loads(text) for text in dataset.rows_json(start, start + page)]
+        yield [orjson.loads(text) for text in dataset.rows_json(start, start + page)]
 
 
 def run_one(url: str, rows: int, page: int) -> None:
