@@ -45,7 +45,6 @@ SQLITE_TYPES = {
 # ISO 8601 in UTC, the same shape as the timestamps we store.
 NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 BUSY_TIMEOUT_MS = 60_000
-CACHE_KIB = 32 * 1024  # per schema (main, temp) of a sink connection
 # SQLite's limit on bound parameters (32766 since 3.32) bounds rows per statement.
 _MAX_PARAMS = 32_000
 
@@ -69,11 +68,6 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA temp_store = FILE")
-    # Bigger page caches (the default is 2 MB) keep the staging hash index and the live
-    # id index in memory while a run stages and publishes ~3 KB rows; bounded, so memory
-    # stays flat however large the dataset. temp_store stays FILE for the same reason.
-    conn.execute(f"PRAGMA main.cache_size = -{CACHE_KIB}")
-    conn.execute(f"PRAGMA temp.cache_size = -{CACHE_KIB}")
     return conn
 
 
