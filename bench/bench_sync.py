@@ -137,10 +137,14 @@ def main() -> None:
 
     peaks = []
     for rows in args.rss:
-        out = subprocess.run(
+        child = subprocess.run(
             [sys.executable, str(HERE / "bench_sync.py"), "--rss-child", str(rows)],
-            check=True, capture_output=True, text=True,
-        ).stdout.split()
+            capture_output=True, text=True,
+        )
+        if child.returncode:
+            print(f"RSS run of {rows:,} rows failed:\n{child.stderr[-2000:]}", flush=True)
+            continue
+        out = child.stdout.split()
         peaks.append(float(out[0]))
         print(f"worker peak RSS syncing {rows:,} rows: {out[0]} MB ({int(out[1]):,} rows)",
               flush=True)
