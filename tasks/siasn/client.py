@@ -353,6 +353,26 @@ class _Prefetcher:
             except FutureTimeout:
                 continue
 
+    def take_covering(self, frontier: int, reach: int) -> tuple[int, Page] | None:
+        """The prefetched page that starts at or shortly before `frontier` and reaches
+        past it, with its offset; pages that start earlier are dropped.
+
+        Its rows before the frontier were seen already (everything below the frontier
+        was), so only the rows past it count as new: using it is as safe as asking for
+        the frontier itself, and it lets a grid of overlapping guesses hit although
+        repeated and shifted rows keep moving the frontier off any exact offset.
+        """
+        self.drop_below(frontier - reach + 1)
+        below = [o for o in self.pending if o <= frontier]
+        if not below:
+            return None
+        offset = max(below)
+        self.drop_below(offset)
+        page = self.take(offset)
+        if page is None or not (offset == frontier or offset + len(page.rows) > frontier):
+            return None  # an empty page below the frontier proves nothing: ask again
+        return offset, page
+
     def drop_below(self, offset: int) -> None:
         for o in [o for o in self.pending if o < offset]:
             future = self.pending.pop(o)
@@ -445,6 +465,12 @@ class _Walk:
         return new
 
 
+def grid(step: int) -> int:
+    """Spacing of prefetch guesses: a little under the expected advance, so that the
+    next guess starts at or before the frontier (see _Prefetcher.take_covering)."""
+    return max(1, step - max(EARLY_START_SLACK + 1, step // 16))
+
+
 class _RowOffsetWalk(_Walk):
     def run(self) -> None:
         frontier = 0
@@ -456,10 +482,12 @@ class _RowOffsetWalk(_Walk):
         prefetch = self.prefetch
         while True:
             self.guard(frontier)
-            prefetch.drop_below(frontier)
             had_prefetched = bool(prefetch.pending)
-            page = prefetch.take(frontier)
-            if page is None:
+            covering = prefetch.take_covering(frontier, served)
+            start = frontier
+            if covering is not None:
+                start, page = covering
+            else:
                 # The frontier is off the prefetch grid (a page repeated rows, started early
                 # or was short): ask for it directly and re-anchor the grid there. When the
                 # guesses keep missing, prefetching only wastes upstream work: pause it.
@@ -471,9 +499,9 @@ class _RowOffsetWalk(_Walk):
                 if cooldown:
                     cooldown -= 1
                 elif not short:
-                    prefetch.fill(itertools.count(frontier + step, step))
+                    prefetch.fill(itertools.count(frontier + grid(step), grid(step)))
                 page = self.client.fetch_page(frontier, self.limit)
-            else:
+            if covering is not None:
                 misses, pause = 0, PREFETCH_COOLDOWN
             self.stats.pages += 1
             self.stats.rows_seen += len(page.rows)
@@ -490,16 +518,17 @@ class _RowOffsetWalk(_Walk):
                 frontier += new
                 if not short:
                     # Rows repeated from earlier pages (the lag) repeat on the next page too,
-                    # so the next page most likely advances the frontier by as much.
-                    step = new
+                    # so the next page most likely reaches as far past its start.
+                    step = frontier - start
             else:
                 # Nothing new on a nonempty page (the tail re-read after repeated rows, or an
                 # endpoint that ignores the offset): every row on it was seen, and it started
                 # at most EARLY_START_SLACK rows early, so that much further is still safe.
                 # An endpoint that ignores the offset still runs into the page cap.
-                frontier += max(1, len(page.rows) - EARLY_START_SLACK)
-            if frontier in prefetch.pending:  # on the grid: keep the window full
-                prefetch.fill(itertools.count(max(prefetch.pending) + step, step))
+                frontier = max(frontier + 1, start + len(page.rows) - EARLY_START_SLACK)
+            if prefetch.pending and min(prefetch.pending) <= frontier + grid(step):
+                # The window is still just ahead of the frontier: keep it full.
+                prefetch.fill(itertools.count(max(prefetch.pending) + grid(step), grid(step)))
 
 
 class _PageIndexWalk(_Walk):
