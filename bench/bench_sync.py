@@ -64,7 +64,7 @@ def settings_for(url: str, database_url: str) -> Settings:
         Settings(), siasn_base_url=url, siasn_token="fake-token", database_url=database_url,
         request_backoff=0.05,
         # Large datasets with the fake's repeat rate need more pages than the default cap:
-        # the walker's frontier lags by the repeats it has seen (see the README's notes).
+        # the walker's frontier lags by the repeats it has seen (README, troubleshooting).
         page_cap=100_000,
     )
 
