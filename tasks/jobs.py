@@ -115,10 +115,10 @@ def job_status(job_id: str, backend: Backend | None = None) -> dict[str, Any]:
     Raises InvalidJobId for an id not of our form, BackendUnavailable."""
     validate_job_id(job_id)
     backend = backend or current_backend()
-    record = backend.store.get_job(job_id)
+    record, log = backend.store.get_job_with_log(job_id)
     if record is None:
         return {"found": False, "jobId": job_id, "message": text("job.not_found", jobId=job_id)}
-    return {"found": True, **record, "log": backend.store.get_log(job_id)}
+    return {"found": True, **record, "log": log}
 
 
 def list_jobs(proxy_type: str | None = None, backend: Backend | None = None) -> dict[str, Any]:

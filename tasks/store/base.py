@@ -126,6 +126,13 @@ class JobStore(ABC):
     @abstractmethod
     def get_log(self, job_id: str) -> list[dict[str, Any]]: ...
 
+    def get_job_with_log(
+        self, job_id: str
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The record and its log; stores that can read both in one round trip do."""
+        record = self.get_job(job_id)
+        return record, (self.get_log(job_id) if record is not None else [])
+
     @abstractmethod
     def _snapshot(self, types: Sequence[str]) -> tuple[int, int, int, int, list[dict]]:
         """``(now, live workers, queued, scheduled, records of types)`` in one round trip."""

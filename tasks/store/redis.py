@@ -382,13 +382,22 @@ class RedisJobStore(JobStore):
         return {"outcome": outcome.decode(), "now": int(now), "job": self._decode(flat, now)}
 
     def get_job(self, job_id: str) -> dict[str, Any] | None:
+        return self.get_job_with_log(job_id, with_log=False)[0]
+
+    def get_job_with_log(
+        self, job_id: str, with_log: bool = True
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         pipe = self.conn.pipeline(transaction=False)
         pipe.hgetall(self._job_key(job_id))
         pipe.time()
-        raw, (seconds, micros) = self._call(pipe.execute)
+        if with_log:
+            pipe.lrange(self._key("log", job_id), 0, -1)
+        raw, (seconds, micros), *log = self._call(pipe.execute)
         if not raw:
-            return None
-        return decode_record(raw, int(seconds) * 1000 + int(micros) // 1000, self.stall_ms)
+            return None, []
+        now = int(seconds) * 1000 + int(micros) // 1000
+        lines = [json.loads(line) for line in log[0]] if log else []
+        return decode_record(raw, now, self.stall_ms), lines
 
     def get_log(self, job_id: str) -> list[dict[str, Any]]:
         lines = self._call(lambda: self.conn.lrange(self._key("log", job_id), 0, -1))
