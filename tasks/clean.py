@@ -92,16 +92,6 @@ def _fast_dumps(value: Any) -> bytes | None:
         return None
 
 
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no whitespace, UTF-8 kept: equal data gives equal text.
-
-    NaN/Infinity are refused (``ValueError``) because they are not JSON and jsonb
-    rejects them.
-    """
-    data = _fast_dumps(value)
-    return _canonical(value) if data is None else data.decode()
-
-
 def row_hash(row: Mapping[str, Any]) -> str:
     """A deterministic content hash of a whole row as sent (32 hex chars).
 

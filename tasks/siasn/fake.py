@@ -291,11 +291,6 @@ class FakeSiasn:
             (r for r in list(self.requests) if r.proxy_type == proxy_type), key=lambda r: r.seq
         )
 
-    def clear_log(self) -> None:
-        with self._lock:
-            self.requests.clear()
-            self._asked.clear()
-
     # Serving ------------------------------------------------------------------------------------
 
     def _handle(self, req: _Handler, method: str) -> None:
