@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from tasks.clean import Novelty
 from tasks.settings import Settings
 from tasks.siasn.client import SiasnClient, walk_pages
 
@@ -60,14 +61,25 @@ def start_fake(rows: int, latency: float, quirks: str) -> tuple[subprocess.Popen
     raise SystemExit("the fake SIASN did not start")
 
 
+class SeenStage:
+    """A fetch-only `stage`: remembers each row's pns_id (unique per record in the fake)
+    in a set and stores nothing, the least work a walk can do."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def __call__(self, rows: list[dict]) -> Novelty:
+        seen = self.seen
+        flags = []
+        for row in rows:
+            key = row.get("pns_id")
+            flags.append(key not in seen)
+            seen.add(key)
+        return Novelty.of(flags)
+
+
 def run(proxy_type: str, url: str, concurrency: int) -> str:
-    seen: set[str] = set()
-
-    def stage(rows: list[dict]) -> int:
-        before = len(seen)
-        seen.update(r["pns_id"] for r in rows)
-        return len(seen) - before
-
+    stage = SeenStage()
     settings = dataclasses.replace(Settings(), request_backoff=0.05)
     with SiasnClient(proxy_type, base_url=url, token="fake-token", settings=settings) as client:
         t0 = time.perf_counter()

@@ -28,7 +28,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench_fetch import start_fake
+from bench_fetch import SeenStage, start_fake
 
 from tasks.pipeline import sync_proxy
 from tasks.settings import Settings
@@ -61,22 +61,16 @@ class BenchRun:
 
 def settings_for(url: str, database_url: str) -> Settings:
     return dataclasses.replace(
-        Settings(), siasn_base_url=url, siasn_token="fake-token", database_url=database_url,
+        Settings(),
+        siasn_base_url=url,
+        siasn_token="fake-token",
+        database_url=database_url,
         request_backoff=0.05,
-        # Large datasets with the fake's repeat rate need more pages than the default cap:
-        # the walker's frontier lags by the repeats it has seen (README, troubleshooting).
-        page_cap=100_000,
     )
 
 
 def fetch_only(url: str, settings: Settings) -> tuple[float, int, int]:
-    seen: set[str] = set()
-
-    def stage(rows: list[dict]) -> int:
-        before = len(seen)
-        seen.update(r["pns_id"] for r in rows)
-        return len(seen) - before
-
+    stage = SeenStage()
     with SiasnClient("pangkat", base_url=url, token="fake-token", settings=settings) as client:
         t0 = time.perf_counter()
         stats = walk_pages(client, stage, concurrency=settings.concurrency_for("pangkat"))
@@ -142,15 +136,17 @@ def main() -> None:
     for rows in args.rss:
         child = subprocess.run(
             [sys.executable, str(HERE / "bench_sync.py"), "--rss-child", str(rows)],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         if child.returncode:
             print(f"RSS run of {rows:,} rows failed:\n{child.stderr[-2000:]}", flush=True)
             continue
         out = child.stdout.split()
         peaks.append(float(out[0]))
-        print(f"worker peak RSS syncing {rows:,} rows: {out[0]} MB ({int(out[1]):,} rows)",
-              flush=True)
+        print(
+            f"worker peak RSS syncing {rows:,} rows: {out[0]} MB ({int(out[1]):,} rows)", flush=True
+        )
     if len(peaks) >= 2:
         growth = peaks[-1] - peaks[0]
         print(f"RSS growth {args.rss[0]:,} -> {args.rss[-1]:,} rows: {growth:+.0f} MB")

@@ -17,7 +17,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import compress
@@ -138,6 +138,26 @@ def row_facts(row: Mapping[str, Any]) -> RowFacts:
         data = text.encode("utf-8", "surrogatepass")
         suspect = True
     return RowFacts(hashlib.blake2b(data, digest_size=16).hexdigest(), suspect, False)
+
+
+class Novelty(NamedTuple):
+    """What staging one page learned, for the row-offset walker (`tasks.siasn.client`).
+
+    ``new``: rows not seen before in this run (each distinct row counts once).
+    ``lead``: rows at the head of the page that were all seen before. They are the
+    stretch below the frontier (a page that starts early, or the walker's own lag), so
+    the page reaches ``len(rows) - lead`` rows past it even when repeats further down
+    make ``new`` smaller.
+    """
+
+    new: int
+    lead: int
+
+    @classmethod
+    def of(cls, fresh: Sequence[bool]) -> Novelty:
+        """From one flag per row, in page order: was this row new?"""
+        lead = next((i for i, is_new in enumerate(fresh) if is_new), len(fresh))
+        return cls(sum(fresh), lead)
 
 
 class _Unstorable(ValueError):

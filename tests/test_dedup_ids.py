@@ -40,7 +40,7 @@ def served(rows: list[dict], seed: int, page: int) -> list[list[dict]]:
 
 def sync(url: str, pages: list[list[dict]]) -> tuple[dict, list[int]]:
     with open_sink(url).staging(PROXY) as staged:
-        new = [staged.stage(page) for page in pages]
+        new = [staged.stage(page).new for page in pages]
         counts = staged.finalize()
         staged.publish(lambda: True)
     return counts, new
@@ -124,10 +124,11 @@ def test_an_upstream_id_that_looks_derived_falls_back_to_the_full_hash(
 def test_stage_counts_only_rows_new_to_the_run(database_url: str, page: int) -> None:
     rows = [{"id": str(i), "nama": "n"} for i in range(20)]
     with open_sink(database_url).staging(PROXY) as staged:
-        assert staged.stage(rows[:10]) == 10
-        assert staged.stage(rows[8:15] + rows[8:10]) == 5  # repeats within and across pages
-        assert staged.stage([]) == 0
-        assert sum(staged.stage(rows[i : i + page]) for i in range(0, 20, page)) == 5
+        assert staged.stage(rows[:10]) == (10, 0)
+        # Repeats within and across pages; the two seen rows lead the page.
+        assert staged.stage(rows[8:15] + rows[8:10]) == (5, 2)
+        assert staged.stage([]) == (0, 0)
+        assert sum(staged.stage(rows[i : i + page]).new for i in range(0, 20, page)) == 5
 
 
 def test_unstorable_rows_are_counted_not_fatal(database_url: str) -> None:
@@ -139,7 +140,7 @@ def test_unstorable_rows_are_counted_not_fatal(database_url: str) -> None:
         {"id": "bad-int", "status_usulan": "tiga"},  # a repeat of a rejected row
     ]
     with open_sink(database_url).staging(PROXY) as staged:
-        assert staged.stage(rows) == 4
+        assert staged.stage(rows).new == 4
         counts = staged.finalize()
         assert staged.publish(lambda: True) == 1
     assert counts["rejected"] == 3 and counts["duplicates_removed"] == 1
@@ -162,8 +163,8 @@ def test_postgres_refusing_a_value_rejects_that_row_only(postgres_url: str) -> N
 
     staged._prepare = sneak
     with staged:
-        assert staged.stage(rows) == 5
-        assert staged.stage(rows) == 0
+        assert staged.stage(rows) == (5, 0)
+        assert staged.stage(rows) == (0, 5)
         counts = staged.finalize()
         staged.publish(lambda: True)
     assert counts["rejected"] == 1

@@ -126,7 +126,8 @@ def test_walk_survives_random_faults(fake_siasn, siasn_settings, concurrency):
     fake_siasn.faults.hang_seconds = 0.5
     stage = ContentStage()
     with _client(fake_siasn, "skk", siasn_settings, timeout=0.2, retries=8) as client:
-        stats = walk_pages(client, stage, concurrency=concurrency)
+        # Small pages: enough requests that the faults surely hit some of them.
+        stats = walk_pages(client, stage, concurrency=concurrency, limit=40)
     assert stage.keys == fake_siasn.truth_keys("skk")
     assert stats.retries > 0
 

@@ -5,17 +5,21 @@ query key, the bearer token, explicit timeouts, per-request retries with backoff
 knows nothing about paging; `walk_pages` owns the paging rules of UPSTREAM.md, which
 exist because SIASN's offset paging is unstable:
 
-* a row offset advances by the number of rows on the page that were *new* (the caller's
-  `stage` says how many), so a page that starts early, repeats rows or is capped below
-  the limit can never make the next request jump past unseen rows;
+* a row offset advances by the rows on the page past its leading run of rows seen
+  before (the caller's `stage` says which rows were new, see `tasks.clean.Novelty`), so
+  a page that starts early, repeats rows or is capped below the limit can never make the
+  next request jump past unseen rows. UPSTREAM.md's rule ("advance by the rows not seen
+  before") is the same bound on a page with no repeats; on a page that carries copies of
+  earlier rows it would leave the frontier one row behind the stream per copy, for
+  good, and on a large dataset the walk would end up re-reading nearly whole pages;
 * a page-index offset advances by one;
 * the walk ends on an empty page whatever `meta.total` says, and a page cap stops an
   endpoint that ignores the offset.
 
 Prefetching (concurrency > 1) is speculative and never changes what is staged: pages
-are staged strictly in frontier order, and a prefetched page is used only when its
-offset is exactly the frontier. When the frontier lands elsewhere (short or shifted
-page), the gap up to the next prefetched page is requested on its own.
+are staged strictly in frontier order, and a prefetched page is used only when it
+starts at or just before the frontier and reaches past it. When the frontier lands
+elsewhere (short or shifted page), it is requested on its own.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import httpx
 import orjson
 
 from tasks.catalog import ProxyType, get_proxy_type
+from tasks.clean import Novelty
 from tasks.settings import Settings, get_settings
 from tasks.siasn.errors import BadResponse, PageLoop, TokenRejected, UpstreamUnavailable
 
@@ -71,6 +76,7 @@ class PageEvent:
     page: int  # pages staged so far, this one included
     rows: int  # rows on this page
     new_rows: int  # of those, rows not seen before in this walk
+    lead: int  # of those, rows seen before that lead the page (see tasks.clean.Novelty)
     total_rows: int  # new rows so far (the running total)
     expected_total: int | None  # the server's claimed total, when it sends one
 
@@ -398,7 +404,7 @@ class _Prefetcher:
 
 def walk_pages(
     client: SiasnClient,
-    stage: Callable[[list[dict]], int],
+    stage: Callable[[list[dict]], Novelty],
     *,
     concurrency: int | None = None,
     page_cap: int | None = None,
@@ -407,9 +413,10 @@ def walk_pages(
 ) -> WalkStats:
     """Page through the whole dataset, handing every page's rows to `stage` in order.
 
-    `stage(rows)` must return how many of the rows were not seen before in this walk;
-    a row offset advances by exactly that many. Raises PageLoop past `page_cap` pages,
-    and whatever `client.fetch_page`, `client.check` or `stage` raise.
+    `stage(rows)` must say which rows were not seen before in this walk (a `Novelty`);
+    a row offset advances by the rows past the page's leading run of seen rows. Raises
+    PageLoop past `page_cap` pages, and whatever `client.fetch_page`, `client.check` or
+    `stage` raise.
     """
     settings = client.settings
     concurrency = max(1, concurrency or settings.concurrency_for(client.proxy.name))
@@ -431,7 +438,7 @@ def walk_pages(
 @dataclass
 class _Walk:
     client: SiasnClient
-    stage: Callable[[list[dict]], int]
+    stage: Callable[[list[dict]], Novelty]
     prefetch: _Prefetcher
     stats: WalkStats
     page_cap: int
@@ -447,11 +454,15 @@ class _Walk:
         if self.stats.pages >= self.page_cap:
             raise PageLoop(self.client.path, self.stats.pages, offset)
 
-    def stage_page(self, page: Page, offset: int) -> int:
-        """Stage one page; returns its new-row count (0 <= new <= rows on the page)."""
-        new = self.stage(page.rows)
-        if not 0 <= new <= len(page.rows):
-            raise ValueError(f"stage() returned {new} new rows for a page of {len(page.rows)}")
+    def stage_page(self, page: Page, offset: int) -> Novelty:
+        """Stage one page; returns what `stage` said of it, checked for sense."""
+        novelty = self.stage(page.rows)
+        new, lead = novelty
+        if not (new >= 0 and lead >= 0 and new + lead <= len(page.rows)):
+            raise ValueError(
+                f"stage() returned {new} new rows after {lead} seen ones "
+                f"for a page of {len(page.rows)}"
+            )
         stats = self.stats
         stats.rows_new += new
         if page.expected_total is not None:
@@ -459,10 +470,16 @@ class _Walk:
         if self.on_page is not None:
             self.on_page(
                 PageEvent(
-                    offset, stats.pages, len(page.rows), new, stats.rows_new, self.expected_total
+                    offset,
+                    stats.pages,
+                    len(page.rows),
+                    new,
+                    lead,
+                    stats.rows_new,
+                    self.expected_total,
                 )
             )
-        return new
+        return novelty
 
 
 def grid(step: int) -> int:
@@ -513,15 +530,16 @@ class _RowOffsetWalk(_Walk):
                 served = len(page.rows)
                 step = min(step, served)
                 prefetch.clear()
-            new = self.stage_page(page, frontier)
+            new, lead = self.stage_page(page, frontier)
             if new:
-                frontier += new
+                # Everything below the frontier was seen, so the leading run of seen rows
+                # covers at least the stretch of the page below it: the rest lies past it.
+                frontier += len(page.rows) - lead
                 if not short:
-                    # Rows repeated from earlier pages (the lag) repeat on the next page too,
-                    # so the next page most likely reaches as far past its start.
+                    # The next page most likely reaches as far past its start as this one.
                     step = frontier - start
             else:
-                # Nothing new on a nonempty page (the tail re-read after repeated rows, or an
+                # Nothing new on a nonempty page (a stretch of copies of earlier rows, or an
                 # endpoint that ignores the offset): every row on it was seen, and it started
                 # at most EARLY_START_SLACK rows early, so that much further is still safe.
                 # An endpoint that ignores the offset still runs into the page cap.

@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from tasks.catalog import Column, ProxyType, TableSpec
-from tasks.clean import Rejected, RowFacts, preparer_for, row_facts, row_hash, source_id
+from tasks.clean import Novelty, Rejected, RowFacts, preparer_for, row_facts, row_hash, source_id
 from tasks.errors import JobCancelled, PermanentFailure, ProxytuiError
 
 log = logging.getLogger(__name__)
@@ -136,12 +136,13 @@ class StagedTable(ABC):
 
     # -- the public API ----------------------------------------------------------------
 
-    def stage(self, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Add a page of rows; return how many were new to this run (by content hash).
+    def stage(self, rows: Sequence[Mapping[str, Any]]) -> Novelty:
+        """Add a page of rows; say which were new to this run (by content hash).
 
-        The row-offset walker advances by exactly this number, so rows already staged
-        (repeats, pages that start early) never push the next offset past unseen rows.
-        A rejected row is new the first time too: it was received, it is just unstorable.
+        The row-offset walker advances by the rows past the page's leading run of rows
+        already staged, so a page that starts early or repeats rows can never push the
+        next offset past unseen rows (see `Novelty`). A rejected row is new the first
+        time too: it was received, it is just unstorable.
 
         The count needs only the hashes, so after `write_behind` the cleaning and writing
         of the new rows happen in a background thread while the walker waits for its next
@@ -157,8 +158,11 @@ class StagedTable(ABC):
             for _, pending in self._writes:
                 known |= pending
             fresh: list[tuple[Any, RowFacts]] = []
+            flags: list[bool] = []
             for row, fact in zip(rows, facts, strict=True):
-                if fact[0] not in known:
+                is_new = fact[0] not in known
+                flags.append(is_new)
+                if is_new:
                     known.add(fact[0])  # a repeat within the page is not new either
                     fresh.append((row, fact))
             self.received += len(facts)
@@ -170,7 +174,7 @@ class StagedTable(ABC):
                 self._writes.append((self._writer.submit(self._write, fresh), hashes))
             elif fresh:
                 self._write(fresh)
-        return len(fresh)
+        return Novelty.of(flags)
 
     #: Pages cleaned and written behind the walk (0: inside `stage`); see `write_behind`.
     write_ahead = 0

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tasks.clean import Novelty
 from tasks.settings import Settings
 from tasks.siasn.fake import FakeSiasn, Faults, Quirks
 from tasks.siasn.fake_data import SMALL_ROWS, content_key
@@ -21,17 +22,20 @@ __all__ = ["ContentStage", "SMALL_ROWS", "content_key"]
 
 
 class ContentStage:
-    """An in-memory `stage` for walk_pages: dedup by content, returning the new count."""
+    """An in-memory `stage` for walk_pages: dedup by content, saying which rows were new."""
 
     def __init__(self) -> None:
         self.keys: set[str] = set()
         self.calls = 0
 
-    def __call__(self, rows: list[dict]) -> int:
+    def __call__(self, rows: list[dict]) -> Novelty:
         self.calls += 1
-        before = len(self.keys)
-        self.keys.update(content_key(row) for row in rows)
-        return len(self.keys) - before
+        flags = []
+        for row in rows:
+            key = content_key(row)
+            flags.append(key not in self.keys)
+            self.keys.add(key)
+        return Novelty.of(flags)
 
 
 @pytest.fixture
