@@ -41,6 +41,13 @@ def pangkat_pages(count: int, page: int) -> Iterator[list[dict]]:
 
 
 def run_one(url: str, rows: int, page: int) -> None:
+    """Two syncs into the same table: the first fills it, the second replaces every row
+    (what every later sync does)."""
+    for label in ("first", "replace"):
+        sync_once(url, rows, page, label)
+
+
+def sync_once(url: str, rows: int, page: int, label: str) -> None:
     proxy = get_proxy_type("pangkat")
     sink = open_sink(url)
     process = psutil.Process()
@@ -59,16 +66,17 @@ def run_one(url: str, rows: int, page: int) -> None:
         published = staged.publish(lambda: True)
         publishing = time.perf_counter() - t0
     rss = (process.memory_info().rss - rss0) / 2**20
-    label = sink.label.split("@")[-1]
+    where = "sqlite" if url.startswith("sqlite") else sink.label.split("@")[-1].split("/")[0]
     print(
-        f"{label:<40} rows {published:>9,}  "
+        f"{where:<16} {label:<8} rows {published:>9,}  "
         f"publish {published / publishing:>8,.0f}/s  "
         f"stage {counts['received'] / staging:>7,.0f}/s "
         f"(worker CPU {counts['received'] / staging_cpu:>7,.0f}/s)  "
         f"finalize {finalizing:5.2f}s  "
         f"all {published / (staging + finalizing + publishing):>7,.0f}/s  "
         f"rss +{rss:.0f} MB  (received {counts['received']:,}, "
-        f"derived {counts['ids_derived']}, load {os.getloadavg()[0]:.1f})"
+        f"derived {counts['ids_derived']}, load {os.getloadavg()[0]:.1f})",
+        flush=True,
     )
 
 

@@ -170,3 +170,24 @@ def test_publish_drops_the_staging_table(database_url: str) -> None:
                 "SELECT count(*) FROM pg_tables WHERE tablename LIKE '\\_staging\\_%'"
             ).fetchone()[0]
         assert left == 0
+
+
+def test_a_new_sqlite_database_holds_several_rows_per_page(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    publish(url, version("v1", 10))
+    with sqlite3.connect(tmp_path / "fresh.db") as conn:
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == 16_384
+
+
+def test_sqlite_publish_moves_the_rows_out_of_the_wal_while_readers_stay(tmp_path) -> None:
+    # The commit no longer copies the WAL into the database (that would hold the write
+    # lock for the whole copy); a checkpoint right after it does, as far as readers let it.
+    path = tmp_path / "live.db"
+    url = f"sqlite:///{path}"
+    publish(url, version("v1", 10))
+    read = reader(url)  # a second connection stays open: closing ours checkpoints nothing
+    read()
+    size = path.stat().st_size
+    publish(url, [{**row, "nama": row["nama"] + "x" * 2000} for row in version("v2", 2000)])
+    assert read()[0] == 2000
+    assert path.stat().st_size > size + 2000 * 2000  # the rows are in the database file
