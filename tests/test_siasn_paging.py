@@ -10,7 +10,7 @@ from tasks.catalog import PROXY_TYPES
 from tasks.clean import Novelty
 from tasks.siasn.client import PageEvent, SiasnClient, walk_pages
 from tasks.siasn.errors import PageLoop
-from tasks.siasn.fake import FakeSiasn, Quirks
+from tasks.siasn.fake import FakeSiasn, Faults, Quirks
 from tests.support.siasn import ContentStage
 
 
@@ -115,7 +115,7 @@ def test_without_quirks_concurrency_uses_every_prefetched_page(make_fake_siasn, 
         stats = walk_pages(client, stage, concurrency=4)
     assert stage.keys == fake.truth_keys("skk")
     # Every page is used; at most the window of prefetches past the end is wasted.
-    assert stats.requests <= stats.pages + 3
+    assert stats.requests <= stats.pages + 4
 
 
 def test_tail_after_repeated_rows_is_not_walked_row_by_row(make_fake_siasn, siasn_settings):
@@ -150,3 +150,33 @@ def test_copies_of_earlier_rows_do_not_hold_the_frontier_back(
     # Prefetched pages overlap by about 1/16 (client.grid) so that one covers the frontier.
     assert stats.rows_seen <= stream * 1.1
     assert stats.pages <= stream / 500 * 1.1 + 2
+
+
+@pytest.mark.parametrize(("proxy_type", "concurrency"), [("skk", 1), ("skk", 4), ("pg_profesi", 3)])
+def test_concurrency_is_used_in_full_and_never_exceeded(
+    make_fake_siasn, siasn_settings, proxy_type, concurrency
+):
+    # Every request waits 50 ms at the server, so requests overlap exactly as far as the
+    # walker lets them.
+    fake = make_fake_siasn(
+        rows={proxy_type: 4000}, quirks=Quirks.none(), faults=Faults(latency_ms=50)
+    )
+    stage = ContentStage()
+    with _client(fake, proxy_type, siasn_settings) as client:
+        walk_pages(client, stage, concurrency=concurrency, limit=100)
+    assert stage.keys == fake.truth_keys(proxy_type)
+    assert fake.max_in_flight == concurrency
+
+
+def test_guesses_that_miss_never_push_requests_past_the_bound(make_fake_siasn, siasn_settings):
+    # Dense quirks make prefetch guesses miss; the requests still running for them and
+    # the one for the frontier share the same `concurrency` slots.
+    fake = make_fake_siasn(
+        rows={"skk": 4000}, quirks=Quirks.dense(limit_cap=90), faults=Faults(latency_ms=30)
+    )
+    stage = ContentStage()
+    with _client(fake, "skk", siasn_settings) as client:
+        stats = walk_pages(client, stage, concurrency=3, limit=100)
+    assert stage.keys == fake.truth_keys("skk")
+    assert stats.requests > stats.pages  # some guesses missed
+    assert fake.max_in_flight <= 3

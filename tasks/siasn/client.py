@@ -321,31 +321,42 @@ def _snippet(body: bytes, size: int = 120) -> str:
 
 
 class _Prefetcher:
-    """Pages requested ahead of the frontier, by offset; at most `slots` in flight."""
+    """Pages requested ahead of the frontier, by offset; at most `slots` in flight.
+
+    `slots` is the walk's whole concurrency: while the guesses hit, the walker only
+    waits for pages from here, so all of them are on the wire at once.
+    """
 
     def __init__(self, client: SiasnClient, slots: int, limit: int) -> None:
         self.client = client
-        self.slots = slots
+        self.slots = max(1, slots)
         self.limit = limit
         self.pending: dict[int, Future[Page]] = {}
         self._closed = threading.Event()
-        self._pool = (
-            ThreadPoolExecutor(slots, thread_name_prefix=f"siasn-{client.proxy.name}")
-            if slots > 0
-            else None
-        )
+        self._pool = ThreadPoolExecutor(self.slots, thread_name_prefix=f"siasn-{client.proxy.name}")
 
     def fill(self, offsets: Iterator[int]) -> None:
         """Request the next offsets from `offsets` while slots are free."""
-        if self._pool is None:
-            return
         for offset in offsets:
             if len(self.pending) >= self.slots:
                 return
             if offset not in self.pending:
-                self.pending[offset] = self._pool.submit(
-                    self.client._fetch, offset, self.limit, self._closed
-                )
+                self.pending[offset] = self._submit(offset)
+
+    def _submit(self, offset: int) -> Future[Page]:
+        return self._pool.submit(self.client._fetch, offset, self.limit, self._closed)
+
+    def fetch(self, offset: int) -> Page:
+        """The page at `offset`, requested now unless it already is, waited for.
+
+        It goes through the pool like every guess, so the pool's size bounds all of the
+        walk's requests, those still running for guesses that missed included.
+        """
+        if offset not in self.pending:
+            self.pending[offset] = self._submit(offset)
+        page = self.take(offset)
+        assert page is not None
+        return page
 
     def take(self, offset: int) -> Page | None:
         """The prefetched page at exactly this offset, waiting for it if needed."""
@@ -397,9 +408,8 @@ class _Prefetcher:
     def close(self) -> None:
         self._closed.set()
         self.clear()
-        if self._pool is not None:
-            # Do not wait for requests in flight: a cancelled job must stop now.
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        # Do not wait for requests in flight: a cancelled job must stop now.
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def walk_pages(
@@ -425,7 +435,7 @@ def walk_pages(
     walk = _PageIndexWalk if client.proxy.endpoint.paging == "page_index" else _RowOffsetWalk
     stats = WalkStats()
     requests0, retries0 = client.requests, client.retries
-    prefetch = _Prefetcher(client, concurrency - 1, limit)
+    prefetch = _Prefetcher(client, concurrency, limit)
     try:
         walk(client, stage, prefetch, stats, page_cap, on_page, limit).run()
     finally:
@@ -513,11 +523,12 @@ class _RowOffsetWalk(_Walk):
                 if misses >= PREFETCH_MISSES:
                     # Each pause in a row is twice as long, so waste stays logarithmic.
                     misses, cooldown, pause = 0, pause, pause * 2
+                prefetch.fill(iter([frontier]))  # first in the pool's queue
                 if cooldown:
                     cooldown -= 1
                 elif not short:
                     prefetch.fill(itertools.count(frontier + grid(step), grid(step)))
-                page = self.client.fetch_page(frontier, self.limit)
+                page = prefetch.fetch(frontier)
             if covering is not None:
                 misses, pause = 0, PREFETCH_COOLDOWN
             self.stats.pages += 1
@@ -554,10 +565,8 @@ class _PageIndexWalk(_Walk):
         index = 0
         while True:
             self.guard(index)
-            self.prefetch.fill(iter(range(index + 1, index + 1 + self.prefetch.slots)))
-            page = self.prefetch.take(index)
-            if page is None:
-                page = self.client.fetch_page(index, self.limit)
+            self.prefetch.fill(iter(range(index, index + self.prefetch.slots)))
+            page = self.prefetch.fetch(index)
             self.stats.pages += 1
             self.stats.rows_seen += len(page.rows)
             if not page.rows:

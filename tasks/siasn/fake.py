@@ -191,6 +191,8 @@ class FakeSiasn:
         self._pages: OrderedDict[tuple[str, int, int], tuple[bytes, int]] = OrderedDict()
         self._page_cache = page_cache
         self._stopping = threading.Event()
+        self.in_flight = 0  # requests being answered right now...
+        self.max_in_flight = 0  # ...and the most at once (tests check a client's bound)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -309,11 +311,17 @@ class FakeSiasn:
             body=None,
         )
         req.reply = None
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             status, rows, fault = self._respond(req, method, url.path, query, raw_body, record)
         except _Dropped as drop:
             req.close_connection = True
             status, rows, fault = 0, 0, str(drop)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
         self.requests.append(RequestRecord(status=status, rows=rows, fault=fault, **record))
         if req.reply is not None:
             try:
