@@ -147,9 +147,9 @@ def test_copies_of_earlier_rows_do_not_hold_the_frontier_back(
     assert stage.keys == fake.truth_keys("skk")
     stream = len(fake.dataset("skk"))
     assert stream - rows > 800  # the copies are there
-    # Prefetched pages overlap by about 1/16 (client.grid) so that one covers the frontier.
-    assert stats.rows_seen <= stream * 1.1
-    assert stats.pages <= stream / 500 * 1.1 + 2
+    # Prefetched pages overlap by a few rows (client.grid) so that one covers the frontier.
+    assert stats.rows_seen <= stream * 1.03
+    assert stats.pages <= stream / 500 * 1.03 + 2
 
 
 @pytest.mark.parametrize(("proxy_type", "concurrency"), [("skk", 1), ("skk", 4), ("pg_profesi", 3)])

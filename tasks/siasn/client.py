@@ -53,6 +53,7 @@ MAX_BACKOFF = 30.0
 CONNECT_TIMEOUT = 10.0
 # A page may start this many rows before the offset asked for (UPSTREAM.md: "a row or two").
 EARLY_START_SLACK = 2
+GRID_MARGIN = 2 * (EARLY_START_SLACK + 1)  # rows by which prefetch guesses overlap
 PREFETCH_MISSES = 2  # consecutive prefetch misses before prefetching pauses...
 PREFETCH_COOLDOWN = 8  # ...for this many pages (doubling while the guesses keep missing)
 _SLICE = 0.25  # sleeps and waits are cut in slices so a cancelled job stops promptly
@@ -494,8 +495,13 @@ class _Walk:
 
 def grid(step: int) -> int:
     """Spacing of prefetch guesses: a little under the expected advance, so that the
-    next guess starts at or before the frontier (see _Prefetcher.take_covering)."""
-    return max(1, step - max(EARLY_START_SLACK + 1, step // 16))
+    next guess starts at or before the frontier (see _Prefetcher.take_covering).
+
+    A page falls short of its full advance only by its early start and by copies of
+    earlier rows right at its head (both a row or two), so a few rows of margin keep the
+    guesses hitting while each page re-reads only those few rows.
+    """
+    return max(1, step - GRID_MARGIN)
 
 
 class _RowOffsetWalk(_Walk):
