@@ -16,10 +16,11 @@ exist because SIASN's offset paging is unstable:
 * the walk ends on an empty page whatever `meta.total` says, and a page cap stops an
   endpoint that ignores the offset.
 
-Prefetching (concurrency > 1) is speculative and never changes what is staged: pages
-are staged strictly in frontier order, and a prefetched page is used only when it
-starts at or just before the frontier and reaches past it. When the frontier lands
-elsewhere (short or shifted page), it is requested on its own.
+Every request goes through one pool of `concurrency` threads, so that many at most are
+in flight. Prefetching (concurrency > 1) is speculative and never changes what is
+staged: pages are staged strictly in frontier order, and a prefetched page is used only
+when it starts at or just before the frontier and reaches past it. When the frontier
+lands elsewhere (short or shifted page), it is requested on its own.
 """
 
 from __future__ import annotations
@@ -330,7 +331,7 @@ class _Prefetcher:
 
     def __init__(self, client: SiasnClient, slots: int, limit: int) -> None:
         self.client = client
-        self.slots = max(1, slots)
+        self.slots = slots
         self.limit = limit
         self.pending: dict[int, Future[Page]] = {}
         self._closed = threading.Event()
