@@ -359,6 +359,30 @@ class Sink(ABC):
         self.close()
 
 
+def column_defs(table: TableSpec, types: Mapping[str, str], now_default: str) -> str:
+    """The live table's column list for CREATE TABLE in one dialect: ``types`` maps our
+    column types to the dialect's, ``now_default`` is its DEFAULT for stamp columns."""
+    cols = []
+    for c in table.columns:
+        if c.name == "id":
+            cols.append(f"{quote('id')} {types['text']} PRIMARY KEY")
+        elif c.default_now:
+            cols.append(f"{quote(c.name)} {types[c.type]} DEFAULT {now_default}")
+        else:
+            cols.append(f"{quote(c.name)} {types[c.type]}")
+    return ", ".join(cols)
+
+
+def check_columns(label: str, table: TableSpec, have: set[str]) -> None:
+    """Refuse a live table (named ``label``) that lacks columns we write."""
+    missing = [n for n in table.column_names if n not in have]
+    if missing:
+        raise SinkSchemaError(
+            f"table {label} exists but lacks columns {', '.join(missing)}; "
+            "add them (ALTER TABLE ... ADD COLUMN) or drop the table so it is recreated"
+        )
+
+
 def chunks(records: Sequence[Record], size: int) -> Iterator[Sequence[Record]]:
     for start in range(0, len(records), size):
         yield records[start : start + size]

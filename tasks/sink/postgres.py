@@ -32,8 +32,9 @@ from tasks.sink.base import (
     Record,
     Sink,
     SinkError,
-    SinkSchemaError,
     StagedTable,
+    check_columns,
+    column_defs,
     quote,
     staging_prefix,
 )
@@ -85,15 +86,8 @@ def live_ref(table: TableSpec) -> str:
 
 
 def create_table_sql(table: TableSpec) -> str:
-    cols = []
-    for c in table.columns:
-        if c.name == "id":
-            cols.append(f"{quote('id')} text PRIMARY KEY")
-        elif c.default_now:
-            cols.append(f"{quote(c.name)} {PG_TYPES[c.type]} DEFAULT now()")
-        else:
-            cols.append(f"{quote(c.name)} {PG_TYPES[c.type]}")
-    return f"CREATE TABLE IF NOT EXISTS {live_ref(table)} ({', '.join(cols)})"
+    columns = column_defs(table, PG_TYPES, "now()")
+    return f"CREATE TABLE IF NOT EXISTS {live_ref(table)} ({columns})"
 
 
 def ensure_table(conn: psycopg.Connection, table: TableSpec) -> None:
@@ -110,12 +104,7 @@ def ensure_table(conn: psycopg.Connection, table: TableSpec) -> None:
                 (SCHEMA, table.name),
             )
         }
-    missing = [n for n in table.column_names if n not in have]
-    if missing:
-        raise SinkSchemaError(
-            f"table {SCHEMA}.{table.name} exists but lacks columns {', '.join(missing)}; "
-            "add them (ALTER TABLE ... ADD COLUMN) or drop the table so it is recreated"
-        )
+    check_columns(f"{SCHEMA}.{table.name}", table, have)
 
 
 def drop_stale_staging(conn: psycopg.Connection, proxy: ProxyType) -> list[str]:

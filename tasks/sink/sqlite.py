@@ -26,9 +26,10 @@ from tasks.sink.base import (
     Sink,
     SinkConfigError,
     SinkError,
-    SinkSchemaError,
     StagedTable,
+    check_columns,
     chunks,
+    column_defs,
     quote,
     staging_prefix,
 )
@@ -79,27 +80,15 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def create_table_sql(table: TableSpec) -> str:
-    cols = []
-    for c in table.columns:
-        if c.name == "id":
-            cols.append(f"{quote('id')} TEXT PRIMARY KEY")
-        elif c.default_now:
-            cols.append(f"{quote(c.name)} {SQLITE_TYPES[c.type]} DEFAULT ({NOW_SQL})")
-        else:
-            cols.append(f"{quote(c.name)} {SQLITE_TYPES[c.type]}")
-    return f"CREATE TABLE IF NOT EXISTS {quote(table.name)} ({', '.join(cols)})"
+    columns = column_defs(table, SQLITE_TYPES, f"({NOW_SQL})")
+    return f"CREATE TABLE IF NOT EXISTS {quote(table.name)} ({columns})"
 
 
 def ensure_table(conn: sqlite3.Connection, table: TableSpec) -> None:
     """Create the live table if missing; refuse one that lacks our columns."""
     conn.execute(create_table_sql(table))
     have = {row[1] for row in conn.execute(f"PRAGMA main.table_info({quote(table.name)})")}
-    missing = [n for n in table.column_names if n not in have]
-    if missing:
-        raise SinkSchemaError(
-            f"table {table.name} exists but lacks columns {', '.join(missing)}; "
-            "add them (ALTER TABLE ... ADD COLUMN) or drop the table so it is recreated"
-        )
+    check_columns(table.name, table, have)
 
 
 class SqliteStagedTable(StagedTable):
