@@ -134,6 +134,11 @@ class StagedTable(ABC):
     def _drop(self) -> None:
         """Drop the staging table and release the connection (errors are logged)."""
 
+    @abstractmethod
+    def _tidy_live(self) -> None:
+        """After a publish has committed: the housekeeping that a full replace of the live
+        rows calls for, off the readers' path. Never raises: the rows are published."""
+
     # -- the public API ----------------------------------------------------------------
 
     def stage(self, rows: Sequence[Mapping[str, Any]]) -> Novelty:
@@ -281,6 +286,7 @@ class StagedTable(ABC):
                         f"{self.table.name}: this run no longer owns its job; "
                         "publish rolled back, the live rows are unchanged"
                     )
+            self._tidy_live()
             self.discard()
         return published
 

@@ -147,10 +147,8 @@ class SqliteStagedTable(StagedTable):
             self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
-        if live:
-            self._checkpoint()
 
-    def _checkpoint(self) -> None:
+    def _tidy_live(self) -> None:
         """Copy the WAL into the database as far as readers allow (never waits for them)."""
         try:
             self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
