@@ -8,9 +8,12 @@ realistic quirks from its own process; we time
   into a fresh SQLite table,
 
 and print their ratio (target: full sync within 1.15x of fetch-only) and the ratio to the
-latency floor (pages x latency / concurrency). Then the peak RSS of a worker process
-syncing 100,000 and 1,000,000 rows (target: grows by less than 50 MB), and publish
-throughput per sink (bench_publish.py). Prints figures, asserts nothing.
+latency floor (pages x latency / concurrency). Beside each pass, the CPU seconds of the
+worker and of the fake server: the fake runs on the same cores, so the sync can finish no
+sooner than their sum over the cores, which bounds the ratio any scheduling could reach.
+Then the peak RSS of a worker process syncing 100,000 and 1,000,000 rows (target: grows
+by less than 50 MB), and publish throughput per sink (bench_publish.py).
+Prints figures, asserts nothing.
 
     .venv/bin/python bench/bench_sync.py [--rows 100000] [--latency 0 50] [--rss 100000 1000000]
 """
@@ -28,6 +31,7 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
 from bench_fetch import SeenStage, start_fake
 
 from tasks.pipeline import sync_proxy
@@ -35,6 +39,7 @@ from tasks.settings import Settings
 from tasks.siasn.client import SiasnClient, walk_pages
 
 HERE = Path(__file__).resolve().parent
+CORES = os.cpu_count() or 1
 
 
 class BenchRun:
@@ -69,17 +74,49 @@ def settings_for(url: str, database_url: str) -> Settings:
     )
 
 
-def fetch_only(url: str, settings: Settings) -> tuple[float, int, int]:
+class CpuMeter:
+    """CPU seconds spent by this process (every thread) and by the fake server's process.
+
+    Two cores are shared by both, so no pass can finish faster than their summed CPU time
+    divided by the cores: that is the floor the sync/fetch ratio is measured against.
+    """
+
+    def __init__(self, server_pid: int) -> None:
+        self._server = psutil.Process(server_pid)
+        self.client = self.server = 0.0
+
+    def __enter__(self) -> CpuMeter:
+        self._c0, self._s0 = time.process_time(), self._server_cpu()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client = time.process_time() - self._c0
+        self.server = self._server_cpu() - self._s0
+
+    def _server_cpu(self) -> float:
+        times = self._server.cpu_times()
+        return times.user + times.system
+
+    def floor(self) -> float:
+        return (self.client + self.server) / CORES
+
+    def __str__(self) -> str:
+        return f"CPU {self.client:.1f}s worker + {self.server:.1f}s fake"
+
+
+def fetch_only(url: str, settings: Settings, meter: CpuMeter) -> tuple[float, int, int]:
     stage = SeenStage()
     with SiasnClient("pangkat", base_url=url, token="fake-token", settings=settings) as client:
         t0 = time.perf_counter()
-        stats = walk_pages(client, stage, concurrency=settings.concurrency_for("pangkat"))
+        with meter:
+            stats = walk_pages(client, stage, concurrency=settings.concurrency_for("pangkat"))
         return time.perf_counter() - t0, stats.pages, stats.rows_new
 
 
-def full_sync(settings: Settings) -> tuple[float, dict]:
+def full_sync(settings: Settings, meter: CpuMeter) -> tuple[float, dict]:
     t0 = time.perf_counter()
-    result = sync_proxy("pangkat", BenchRun(settings))
+    with meter:
+        result = sync_proxy("pangkat", BenchRun(settings))
     return time.perf_counter() - t0, result
 
 
@@ -115,16 +152,19 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 settings = settings_for(url, f"sqlite:///{tmp}/sync.db")
                 concurrency = settings.concurrency_for("pangkat")
-                fetch_s, pages, fetched = fetch_only(url, settings)
-                sync_s, result = full_sync(settings)
+                fetch_cpu, sync_cpu = CpuMeter(proc.pid), CpuMeter(proc.pid)
+                fetch_s, pages, fetched = fetch_only(url, settings, fetch_cpu)
+                sync_s, result = full_sync(settings, sync_cpu)
             floor = pages * latency / 1000 / concurrency
             print(
                 f"pangkat {args.rows:,} rows, latency {latency:g} ms, concurrency {concurrency}: "
-                f"fetch-only {fetch_s:.1f}s ({fetched / fetch_s:,.0f} rows/s); "
+                f"fetch-only {fetch_s:.1f}s ({fetched / fetch_s:,.0f} rows/s; {fetch_cpu}); "
                 f"full sync {sync_s:.1f}s ({result['inserted'] / sync_s:,.0f} rows/s, "
-                f"{result['inserted']:,} rows, {result['pages']} pages); "
+                f"{result['inserted']:,} rows, {result['pages']} pages; {sync_cpu}); "
                 f"sync/fetch {sync_s / fetch_s:.2f}x; "
                 + (f"sync/latency floor {sync_s / floor:.2f}x" if floor else "latency floor 0")
+                + f"; the sync's CPU on {CORES} cores alone needs {sync_cpu.floor():.1f}s, "
+                f"{sync_cpu.floor() / fetch_s:.2f}x fetch-only"
                 + f"  (load {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
