@@ -156,7 +156,8 @@ async def test_all_jobs_screen_filters_by_type_or_id(job_settings):
         await until(pilot, lambda: len(screen._rows) == 2)
         await pilot.press("slash")
         await until(pilot, lambda: app.focused and app.focused.id == "jobs-filter")
-        await pilot.press(*a[-6:], "enter")
+        # The whole id: both jobs may carry the same millisecond, so its tail can match both.
+        await pilot.press(*a, "enter")
         try:
             await until(pilot, lambda: [r[0] for r in screen._rows] == [a])
         except AssertionError:
