@@ -167,6 +167,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # -- the dashboard (tui/) -------------------------------------------------------
     "dash.state.none": {"en": "no job yet", "id": "belum ada job"},
+    "dash.state.unknown": {"en": "unknown", "id": "tak diketahui"},
     "dash.state.waiting": {"en": "waiting", "id": "menunggu"},
     "dash.state.active": {"en": "running", "id": "berjalan"},
     "dash.state.delayed": {"en": "retrying", "id": "menunggu ulang"},
@@ -192,6 +193,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "{jobId} · oleh {who} · percobaan {attempt}/{maxAttempts}",
     },
     "dash.never": {"en": "never synced; press s to sync", "id": "belum pernah; tekan s"},
+    "dash.unknown": {
+        "en": "state unknown until the backend answers",
+        "id": "status belum diketahui sampai backend menjawab",
+    },
     "dash.header.connected": {"en": "connected", "id": "terhubung"},
     "dash.header.unreachable": {"en": "unreachable", "id": "tak terhubung"},
     "dash.header.connecting": {"en": "connecting", "id": "menghubungkan"},

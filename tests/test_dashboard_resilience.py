@@ -109,6 +109,23 @@ async def test_backend_back_clears_the_banner_and_rows_update(private_settings):
         assert app.dashboard.query_one("#banner-noworker", Banner).display
 
 
+async def test_cards_say_unknown_until_the_backend_first_answers(private_settings):
+    # Started while Redis is down, the dashboard cannot know whether any type has a job:
+    # "never synced" would be a guess presented as a fact.
+    server = private_settings
+    server.stop()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: banner(app).display, timeout=10)
+        shown = [str(card.render()) for card in app.dashboard.cards]
+        assert all("unknown" in text and "never synced" not in text for text in shown), shown
+        server.start()
+        await until(pilot, lambda: not banner(app).display, timeout=10)
+        await pilot.pause()
+        shown = [str(card.render()) for card in app.dashboard.cards]
+        assert all("never synced" in text and "unknown" not in text for text in shown), shown
+
+
 def _sighup_ignored(pid: int) -> bool:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("SigIgn:"):

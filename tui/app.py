@@ -162,9 +162,10 @@ class ProxyTuiApp(App[None]):
         snapshot = message.snapshot
         if snapshot is None:
             snapshot = self._unreachable(message.error or "?")
-        elif not snapshot["backend"]["reachable"] and self.snapshot is not None:
-            # Keep showing the last rows we know while the backend is away.
-            snapshot = {**snapshot, "types": self.snapshot["types"]}
+        elif not snapshot["backend"]["reachable"]:
+            # Keep showing the last rows we know while the backend is away; before the
+            # first answer there are none, and the cards say "unknown", not "no job".
+            snapshot = {**snapshot, "types": self.snapshot["types"] if self.snapshot else []}
         if snapshot["backend"]["reachable"]:
             self._notify_transitions(snapshot)
         self.snapshot = snapshot

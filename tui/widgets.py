@@ -18,6 +18,7 @@ from tui.render import format_duration
 
 SYMBOLS = {
     None: "○",
+    "unknown": "?",
     "waiting": "◷",
     "active": "▶",
     "delayed": "↻",
@@ -27,6 +28,7 @@ SYMBOLS = {
 }
 STATE_STYLES = {
     None: "$text-muted",
+    "unknown": "$text-muted",
     "waiting": "$warning",
     "active": "$accent bold",
     "delayed": "$warning",
@@ -153,11 +155,20 @@ class TypeCard(Widget):
         self.job: dict[str, Any] | None = None
         self._view: tuple[Any, ...] | None = None
 
-    def set_row(self, job: dict[str, Any] | None, now_ms: int | None) -> bool:
-        """Take new data; repaint only if what the card shows changed."""
+    def set_row(
+        self, job: dict[str, Any] | None, now_ms: int | None, *, known: bool = True
+    ) -> bool:
+        """Take new data; repaint only if what the card shows changed.
+
+        ``known=False``: the backend has not answered since the dashboard started, so
+        "no job" would be a guess; the card says the state is unknown instead.
+        """
         self.job = job
         if job is None:
-            view: tuple[Any, ...] = (None, 0, text("dash.never"), "")
+            view: tuple[Any, ...] = (
+                (None, 0, text("dash.never"), "") if known
+                else ("unknown", 0, text("dash.unknown"), "")
+            )
         else:
             state = job["state"]
             detail = ended_text(job, now_ms) if state not in RUNNING else running_text(job, now_ms)
@@ -182,7 +193,7 @@ class TypeCard(Widget):
         word = state_word(state).ljust(max(len(state_word(s)) for s in SYMBOLS))
         bar_width = max(8, min(30, width // 4))
         right: list[Any] = [(word, style)]
-        if state is not None:
+        if state not in (None, "unknown"):
             right += [" ", (bar(progress, bar_width), style), f" {progress:>3}%"]
         else:
             right.append(" " * (bar_width + 6))

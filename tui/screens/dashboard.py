@@ -106,7 +106,7 @@ class DashboardScreen(Screen):
             for card in self.cards:
                 row = rows.get(card.proxy_type)
                 if row is not None or not snapshot["types"]:
-                    card.set_row(row["job"] if row else None, now_ms)
+                    card.set_row(row["job"] if row else None, now_ms, known=row is not None)
 
     @staticmethod
     def _reason(backend: dict[str, Any]) -> str:
