@@ -121,6 +121,19 @@ def job_status(job_id: str, backend: Backend | None = None) -> dict[str, Any]:
     return {"found": True, **record, "log": log}
 
 
+def type_status(proxy_type: str, backend: Backend | None = None) -> dict[str, Any]:
+    """`job_status` of the type's current job: the one the dashboard shows and a plain
+    `request_sync` would answer with. ``found: false`` (with ``type``) when it has none.
+
+    Raises UnknownProxyType, BackendUnavailable."""
+    name = get_proxy_type(proxy_type).name
+    backend = backend or current_backend()
+    job = backend.store.overview([name])["jobs"].get(name)
+    if job is None:
+        return {"found": False, "type": name, "message": text("job.none_for_type", type=name)}
+    return job_status(job["jobId"], backend)
+
+
 def list_jobs(proxy_type: str | None = None, backend: Backend | None = None) -> dict[str, Any]:
     """Every job, grouped by state, newest first."""
     types = [get_proxy_type(proxy_type).name] if proxy_type else list(PROXY_TYPES)

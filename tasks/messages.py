@@ -34,6 +34,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Job {jobId} was not found; it may have been cleaned up or replaced by a force.",
         "id": "Job {jobId} tidak ditemukan; mungkin sudah dibersihkan atau diganti oleh force.",
     },
+    "job.none_for_type": {
+        "en": "No {type} job yet; start one with: proxytui sync {type}",
+        "id": "Belum ada job {type}; mulai dengan: proxytui sync {type}",
+    },
     "job.bad_id": {
         "en": "{jobId!r} is not a job id; job ids look like proxy-<type>-<epoch ms>.",
         "id": "{jobId!r} bukan id job; bentuknya proxy-<tipe>-<epoch ms>.",

@@ -52,6 +52,22 @@ def test_status_of_a_failed_job_exits_1_and_shows_the_error(job_env, start_consu
     assert "state      failed" in human and "rejected the token" in human
 
 
+def test_status_of_a_type_shows_its_current_job(job_env):
+    none = run(job_env, "status", "pensiun")
+    assert none.returncode == 1
+    assert none.stdout.strip() == "No pensiun job yet; start one with: proxytui sync pensiun"
+    job_id = json.loads(run(job_env, "sync", "pensiun", "--json").stdout)["jobId"]
+    shown = run(job_env, "status", "pensiun", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["jobId"] == job_id
+    assert json.loads(shown.stdout) == json.loads(run(job_env, "status", job_id, "--json").stdout)
+    assert json.loads(run(job_env, "status", "pg-profesi", "--json").stdout) == {
+        "found": False,
+        "type": "pg_profesi",
+        "message": "No pg_profesi job yet; start one with: proxytui sync pg_profesi",
+    }
+
+
 def test_jobs_and_cleanup_json(job_env):
     run(job_env, "sync", "pangkat")
     run(job_env, "sync", "pensiun")

@@ -63,7 +63,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     from tasks import jobs
     from tui.render import render_status
 
-    answer = jobs.job_status(args.job_id)
+    try:
+        proxy_type = get_proxy_type(args.job_id).name
+    except UnknownProxyType:
+        answer = jobs.job_status(args.job_id)
+    else:
+        answer = jobs.type_status(proxy_type)
     emit(answer, args.json, render_status)
     if not answer["found"]:
         return EXIT_FAILED
@@ -160,7 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--json", action="store_true", help="print the contract JSON")
 
     cmd = add("status", cmd_status, "show one job, with its log")
-    cmd.add_argument("job_id", metavar="JOB_ID", help="proxy-<type>-<epoch ms>")
+    cmd.add_argument(
+        "job_id", metavar="JOB_ID|TYPE",
+        help=f"proxy-<type>-<epoch ms>, or a type ({types}) for its current job",
+    )
     cmd.add_argument("--json", action="store_true", help="print the contract JSON")
 
     cmd = add("jobs", cmd_jobs, "list jobs grouped by state")
