@@ -7,6 +7,8 @@ Run the worker with::
 
 from tasks.backend import current_backend
 from tasks.sync import register_sync_task
+from tasks.worker_log import relay_to_consumer_log
 
+relay_to_consumer_log()
 huey = current_backend().huey
 proxy_sync = register_sync_task(huey)

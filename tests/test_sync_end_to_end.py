@@ -127,3 +127,23 @@ def test_the_token_never_lands_in_redis_or_in_a_log(
     consumer.stop()
     assert upstream.token not in consumer.log()
     assert "Executing" in consumer.log()  # the log was verbose, so the check means something
+
+
+def test_the_workers_own_log_lines_reach_the_consumer_log(
+    job_settings, start_consumer, upstream, worker_env, database_url
+):
+    # huey_consumer sets up only the "huey" logger; our retry warnings (and, on
+    # PostgreSQL, the VACUUM after a publish) must land in the same log, in its format.
+    upstream.script("503", times=1, proxy_type="pg_profesi")
+    consumer = start_consumer(config="huey_config.huey", extra_env=worker_env)
+    job_id = jobs.request_sync("pg_profesi", requested_by="e2e")["jobId"]
+    record = wait_for(
+        lambda: (r := jobs.job_status(job_id))["state"] in ("completed", "failed") and r,
+        timeout=60,
+    )
+    assert record["state"] == "completed", record["error"]
+    consumer.stop()
+    log = consumer.log()
+    assert "WARNING:tasks.siasn.client:" in log and "retry 1/" in log, log[-2000:]
+    if database_url.startswith("postgresql"):
+        assert "INFO:tasks.sink.postgres:" in log and "vacuumed" in log, log[-2000:]
