@@ -151,3 +151,13 @@ def test_serve_refuses_a_public_address_without_api_keys(job_env):
     result = run({**job_env, "PROXYTUI_API_KEYS": ""}, "serve", "--host", "0.0.0.0", "--port", "1")
     assert result.returncode == 2
     assert "without an API key" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_status_text_names_the_stage_only_while_the_job_runs():
+    from tui.render import render_status
+
+    base = {"found": True, "jobId": "proxy-skk-1700000000000", "type": "skk", "progress": 40,
+            "progressInfo": {"stage": "fetching", "message": "page 3"}}
+    assert "(fetching: page 3)" in render_status({**base, "state": "active"})
+    done = render_status({**base, "state": "completed", "progress": 100})
+    assert "fetching" not in done and "state      completed  100%" in done

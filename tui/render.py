@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from tasks.jobs import RUNNING_STATES
+
 
 def format_ms(epoch_ms: int | None) -> str:
     if not epoch_ms:
@@ -39,11 +41,13 @@ def render_status(record: dict[str, Any]) -> str:
     if not record.get("found"):
         return record["message"]
     info = record.get("progressInfo") or {}
+    running = record["state"] in RUNNING_STATES  # a finished job's last stage is history
     lines = [
         f"job        {record['jobId']}",
         f"type       {record['type']}",
         f"state      {record['state']}  {record.get('progress', 0)}%"
-        + (f"  ({info['stage']}: {info.get('message', '')})" if info.get("stage") else ""),
+        + (f"  ({info['stage']}: {info.get('message', '')})" if running and info.get("stage")
+           else ""),
         f"attempt    {record.get('attemptsMade', 0)}/{record.get('maxAttempts', '?')}",
         f"requested  {record.get('requestedBy', '-')} at {format_ms(record.get('createdAt'))}",
         f"started    {format_ms(record.get('startedAt'))}",

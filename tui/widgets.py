@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
+from tasks.jobs import RUNNING_STATES
 from tasks.messages import text
 from tui.render import format_duration
 
@@ -36,7 +37,6 @@ STATE_STYLES = {
     "completed": "$success",
     "failed": "$error bold",
 }
-RUNNING = ("waiting", "active", "delayed", "stalled")
 
 
 def state_word(state: str | None) -> str:
@@ -171,7 +171,8 @@ class TypeCard(Widget):
             )
         else:
             state = job["state"]
-            detail = ended_text(job, now_ms) if state not in RUNNING else running_text(job, now_ms)
+            running = state in RUNNING_STATES
+            detail = running_text(job, now_ms) if running else ended_text(job, now_ms)
             view = (state, int(job.get("progress") or 0), detail, meta_text(job))
         if view == self._view:
             return False
