@@ -229,11 +229,11 @@ class PostgresStagedTable(StagedTable):
 
     def _tidy_live(self) -> None:
         psycopg = _psycopg()
-        refused: list[str] = []
+        problems: list[str] = []
 
         def keep_warning(diag: psycopg.errors.Diagnostic) -> None:
             if diag.severity_nonlocalized == "WARNING":
-                refused.append(diag.message_primary or "")
+                problems.append(diag.message_primary or "")
 
         started = time.perf_counter()
         self._conn.add_notice_handler(keep_warning)
@@ -242,18 +242,18 @@ class PostgresStagedTable(StagedTable):
             # this vacuum is skipped (with a WARNING) rather than queued behind it.
             self._conn.execute(f"VACUUM (ANALYZE, SKIP_LOCKED) {self.live_ref}")
         except psycopg.Error as exc:
-            log.warning(
-                "VACUUM of %s after publishing failed (%s); the rows are published, "
-                "autovacuum or the next sync reclaims the old ones",
-                self.live_ref,
-                exc,
-            )
-            return
+            problems.append(f"failed ({exc})")
         finally:
             self._conn.remove_notice_handler(keep_warning)
-        for message in refused:  # e.g. "permission denied to vacuum": not the table's owner
-            log.warning("VACUUM of %s after publishing: %s", self.live_ref, message)
-        log.info("vacuumed %s in %.2f s", self.live_ref, time.perf_counter() - started)
+        for message in problems:  # e.g. skipped: only the table's owner may vacuum it
+            log.warning(
+                "VACUUM of %s after publishing: %s; the rows are published, the replaced "
+                "ones wait for autovacuum or the next sync's VACUUM",
+                self.live_ref,
+                message,
+            )
+        if not problems:
+            log.info("vacuumed %s in %.2f s", self.live_ref, time.perf_counter() - started)
 
     def _drop(self) -> None:
         try:
