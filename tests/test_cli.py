@@ -141,6 +141,28 @@ def test_fake_siasn_takes_its_own_options(tmp_path):
     assert "--latency-ms" in result.stdout and "--fault-rate" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("fake-siasn", "--rows", "-5"), "argument --rows: '-5' is not a whole number of 0 or more"),
+        (("fake-siasn", "--port", "70000"), "argument --port: '70000' is not a port number"),
+        (("fake-siasn", "--fault-rate", "1.5"), "'1.5' is not a fraction between 0 and 1"),
+        (("fake-siasn", "--latency-ms", "nan"), "'nan' is not a number of 0 or more"),
+        (("fake-siasn", "--limit-cap", "0"), "'0' is not a whole number of 1 or more"),
+        (("fake-siasn", "--log-level", "loud"), "argument --log-level: invalid choice"),
+        (("demo", "--rows", "0"), "argument --rows: '0' is not a whole number of 1 or more"),
+        (("serve", "--port", "-1"), "argument --port: '-1' is not a port number"),
+        (("--interval", "inf"), "'inf' is not a positive number of seconds"),
+    ],
+)
+def test_an_impossible_option_value_is_named_before_anything_starts(args, says):
+    # A negative row count or an impossible port used to reach the fake server itself.
+    result = run({"PROXYTUI_REDIS_URL": "redis://127.0.0.1:1/0"}, *args)
+    assert result.returncode == 2, result
+    assert says in result.stderr
+    assert "Traceback" not in result.stderr and not result.stdout
+
+
 def test_unknown_option_is_bad_usage():
     result = run({}, "jobs", "--bogus")
     assert result.returncode == 2

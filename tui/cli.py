@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from tasks import argtypes
 from tasks.catalog import PROXY_TYPES, UnknownProxyType, get_proxy_type
 from tasks.errors import BackendUnavailable, InvalidJobId
 from tasks.messages import text
@@ -127,22 +128,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 # -- the parser -------------------------------------------------------------------------
 
 
-def positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number of seconds")
-    return number
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="proxytui",
         description="Run and watch the SIASN proxy syncs. With no command: the dashboard.",
     )
-    parser.add_argument("--interval", type=positive_float, default=None,
+    parser.add_argument("--interval", type=argtypes.positive_seconds, default=None,
                         help="dashboard poll interval, seconds (default: PROXYTUI_POLL_INTERVAL)")
     parser.add_argument("--read-only", action="store_true",
                         help="dashboard: hide and refuse every action that changes state")
@@ -185,7 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmd = add("demo", cmd_demo, "everything on one machine: no Redis needed")
     cmd.add_argument("--headless", action="store_true",
                      help="run all five syncs, print a summary and exit")
-    cmd.add_argument("--rows", type=int, default=None, help="rows per type in the fake upstream")
+    cmd.add_argument("--rows", type=argtypes.positive_int, default=None,
+                     help="rows per type in the fake upstream")
 
     cmd = add("serve", cmd_serve, "serve the seed's HTTP API")
     try:

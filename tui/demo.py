@@ -27,7 +27,7 @@ from typing import Any, TextIO
 from huey.consumer import Consumer
 from platformdirs import user_data_dir
 
-from tasks import jobs
+from tasks import argtypes, jobs
 from tasks.backend import Backend, open_backend, use_backend
 from tasks.catalog import PROXY_TYPES
 from tasks.runner import hand_back_all
@@ -196,9 +196,6 @@ def log_to_file(path: Path) -> None:
 def run_demo(args: argparse.Namespace) -> int:
     """``proxytui demo [--headless] [--rows N]``: the exit code."""
     rows = getattr(args, "rows", None)
-    if rows is not None and rows < 1:
-        sys.stderr.write("proxytui: --rows must be a positive number\n")
-        return 2
     log_to_file(demo_dir() / "demo.log")
     if getattr(args, "headless", False):
         return run_headless(rows)
@@ -227,7 +224,7 @@ def save_screenshot(path: Path, rows: int = 20_000, settle: float = 4.0) -> Path
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Save the demo dashboard as an SVG.")
     parser.add_argument("--screenshot", type=Path, default=Path("docs/dashboard.svg"))
-    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--rows", type=argtypes.positive_int, default=20_000)
     options = parser.parse_args()
     log_to_file(demo_dir() / "demo.log")
     print(save_screenshot(options.screenshot.resolve(), options.rows))

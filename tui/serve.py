@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 
+from tasks import argtypes
 from tasks.messages import text
 from tasks.settings import SettingsError, get_settings
 from tui.http_api_schema import DEFAULT_BASE_PATH
@@ -34,18 +35,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"address to listen on (default {DEFAULT_HOST}); any non-loopback address "
         "needs PROXYTUI_API_KEYS",
     )
-    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    parser.add_argument(
+        "--port", type=argtypes.port, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}"
+    )
     parser.add_argument(
         "--base-path",
         default=DEFAULT_BASE_PATH,
         help=f"where the routes live (default {DEFAULT_BASE_PATH})",
     )
-
-
-def _port(value: str) -> int:
-    if not value.isdigit() or not 0 <= int(value) <= 65535:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0-65535)")
-    return int(value)
 
 
 def is_loopback(host: str) -> bool:

@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tasks import argtypes
 from tasks.catalog import AGENCY_ID, CATALOG, ProxyType
 from tasks.siasn.fake_data import (
     DEFAULT_ROWS,
@@ -566,32 +567,39 @@ def build_parser() -> argparse.ArgumentParser:
         "and tests. Point SIASN_BASE_URL at it and set SIASN_TOKEN to --token.",
     )
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8089)
+    p.add_argument("--port", type=argtypes.port, default=8089)
     p.add_argument(
         "--rows",
-        type=int,
+        type=argtypes.non_negative_int,
         default=None,
         help=f"distinct records per type (default: realistic, pangkat {DEFAULT_ROWS['pangkat']:,})",
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--token", default="fake-token", help="the bearer token it accepts")
-    p.add_argument("--latency-ms", type=float, default=0.0, help="added to every request")
+    p.add_argument(
+        "--latency-ms", type=argtypes.non_negative_float, default=0.0, help="added to every request"
+    )
     p.add_argument(
         "--fault-rate",
-        type=float,
+        type=argtypes.fraction,
         default=0.0,
         help="chance a request fails transiently (5xx, 429, timeout, drop, non-JSON)",
     )
-    p.add_argument("--retry-after", type=float, default=1.0, help="seconds sent with a 429")
+    p.add_argument(
+        "--retry-after",
+        type=argtypes.non_negative_float,
+        default=1.0,
+        help="seconds sent with a 429",
+    )
     p.add_argument(
         "--hang-seconds",
-        type=float,
+        type=argtypes.non_negative_float,
         default=75.0,
         help="how long a 'timeout' fault holds a request",
     )
     p.add_argument(
         "--fail-from-page",
-        type=int,
+        type=argtypes.non_negative_int,
         default=None,
         help="every request for page K or later fails (see --fail-kind)",
     )
@@ -599,7 +607,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reject-token", action="store_true", help="answer 401 to everything")
     p.add_argument(
         "--limit-cap",
-        type=int,
+        type=argtypes.positive_int,
         default=None,
         help="serve at most this many rows a page whatever limit is asked",
     )
@@ -620,13 +628,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="every quirk frequent (small datasets still show each)",
     )
-    p.add_argument("--log-level", default="INFO")
+    p.add_argument(
+        "--log-level",
+        type=str.upper,
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(message)s")
     quirks = Quirks.none() if args.no_quirks else Quirks.dense() if args.dense_quirks else Quirks()
     quirks = replace(
         quirks,
