@@ -9,6 +9,7 @@ then ``./.env``, then the defaults below.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -159,7 +160,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         try:
             if kind == "float":
                 value: object = float(raw)
-                if value <= 0:  # type: ignore[operator]
+                if not 0 < value < math.inf:  # type: ignore[operator]  # nan fails too
                     raise ValueError
             elif kind == "int":
                 value = int(raw)

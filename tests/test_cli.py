@@ -130,6 +130,24 @@ def test_bad_setting_is_named(job_env):
     assert "PROXYTUI_QUEUE='rabbit'" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("PROXYTUI_STALL_AFTER", "nan"),
+        ("PROXYTUI_ATTEMPT_LIMIT", "inf"),
+        ("PROXYTUI_POLL_INTERVAL", "0"),
+        ("PROXYTUI_PAGE_CAP", "-1"),
+        ("PROXYTUI_FETCH_CONCURRENCY_SKK", "two"),
+    ],
+)
+def test_a_setting_that_is_not_a_usable_number_is_named(job_env, name, raw):
+    # nan once escaped as "unexpected error: ValueError"; inf was taken as a time limit.
+    result = run({**job_env, name: raw}, "jobs")
+    assert result.returncode == 2, result
+    assert f"{name}={raw!r} is not a positive" in result.stderr
+    assert "unexpected" not in result.stderr and "Traceback" not in result.stderr
+
+
 def test_indonesian_messages_follow_proxytui_lang(job_env):
     result = run({**job_env, "PROXYTUI_LANG": "id"}, "sync", "skk")
     assert "masuk antrean" in result.stdout
