@@ -166,19 +166,23 @@ def _run(
             page_cap=settings.page_cap,
             on_page=progress.on_page,
         )
+    received = stats.rows_seen - stats.rows_reread  # what the upstream sent, as it sent it
     run.log(
-        f"fetched {stats.rows_seen} rows ({stats.rows_new} new) in {stats.pages} pages, "
+        f"fetched {received} rows ({stats.rows_new} new) in {stats.pages} pages, "
         f"{stats.requests} requests, {stats.retries} retries"
+        + (f"; {stats.rows_reread} more re-read where prefetched pages overlap"
+           if stats.rows_reread else "")
     )
 
     run.report(
         progress=CLEAN_AT,
         stage="cleaning",
-        message=text("pipeline.cleaning", type=proxy.name, received=staged.received),
+        message=text("pipeline.cleaning", type=proxy.name, received=received),
         currentTotal=staged.new,
         etaSeconds=None,
     )
     counts = staged.finalize()
+    duplicates = counts["duplicates_removed"] - stats.rows_reread
     if counts["rejected"]:
         run.log(text("pipeline.rejected", rejected=counts["rejected"]), "warning")
         for sample in counts["reject_samples"]:
@@ -198,7 +202,7 @@ def _run(
         "pipeline.done",
         type=proxy.name,
         inserted=inserted,
-        duplicates=counts["duplicates_removed"],
+        duplicates=duplicates,
         derived=counts["ids_derived"],
         null_ids=counts["null_ids"],
         rejected=counts["rejected"],
@@ -209,9 +213,9 @@ def _run(
     return {
         "success": True,
         "message": message,
-        "total": counts["received"],
+        "total": received,
         "inserted": inserted,
-        "duplicates_removed": counts["duplicates_removed"],
+        "duplicates_removed": duplicates,
         "ids_derived": counts["ids_derived"],
         "null_ids": counts["null_ids"],
         "rejected": counts["rejected"],

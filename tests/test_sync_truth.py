@@ -217,3 +217,30 @@ def assert_no_staging_left(database_url: str) -> None:
             "SELECT tablename FROM pg_tables WHERE tablename LIKE '\\_staging\\_%'"
         ).fetchall()
     assert left == []
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+@pytest.mark.parametrize("proxy_type", PROXY_TYPES)
+def test_duplicates_removed_counts_the_upstreams_copies_not_the_walks_own_rereads(
+    make_fake_siasn: Callable[..., FakeSiasn], sqlite_url: str, proxy_type: str, concurrency: int
+) -> None:
+    # Prefetched pages overlap a few rows on purpose; those re-reads are the walk's own
+    # doing. With pages that never start early or repeat the previous page's rows, the
+    # only duplicates left are the copies of earlier records in the upstream's stream.
+    fake = make_fake_siasn(
+        rows=3000, quirks=Quirks.dense(early_start_rate=0.0, overlap_rate=0.0), faults=Faults()
+    )
+    settings = dataclasses.replace(
+        Settings(),
+        siasn_base_url=fake.base_url,
+        siasn_token=fake.token,
+        siasn_token_file="",
+        database_url=sqlite_url,
+        fetch_concurrency=concurrency,
+    )
+    run = StandInRun(settings)
+    result = sync_proxy(proxy_type, run)
+    stats = fake.dataset(proxy_type).stats()
+    assert result["inserted"] == stats["records"]
+    assert result["duplicates_removed"] == stats["copies"] > 0
+    assert result["total"] == stats["served_rows"]
