@@ -170,8 +170,11 @@ def _run(
     run.log(
         f"fetched {received} rows ({stats.rows_new} new) in {stats.pages} pages, "
         f"{stats.requests} requests, {stats.retries} retries"
-        + (f"; {stats.rows_reread} more re-read where prefetched pages overlap"
-           if stats.rows_reread else "")
+        + (
+            f"; {stats.rows_reread} more re-read where prefetched pages overlap"
+            if stats.rows_reread
+            else ""
+        )
     )
 
     run.report(
