@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,52 @@ def test_sync_json_follows_the_contract_and_exit_codes(job_env, start_consumer):
     last = run(job_env, "sync", "pg_akademik", "--json")
     assert last.returncode == 0
     assert json.loads(last.stdout)["lastSync"]["result"]["total"] == 30
+
+
+def test_sync_wait_follows_the_job_to_its_end(job_env, start_consumer):
+    start_consumer("ok")
+    result = run(job_env, "sync", "pg_profesi", "--wait", "--json")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)  # stdout holds only the final status
+    assert record["state"] == "completed" and record["result"]["total"] == 30
+    assert f"{record['jobId']}: " in result.stderr  # progress went to stderr
+
+
+def test_sync_wait_exits_1_when_the_job_fails(job_env, start_consumer):
+    start_consumer("permanent")
+    result = run(job_env, "sync", "skk", "--wait")
+    assert result.returncode == 1, result.stderr
+    assert "state      failed" in result.stdout and "rejected the token" in result.stdout
+
+
+def test_sync_wait_gives_up_at_its_timeout_and_the_job_goes_on(job_env):
+    result = run(job_env, "sync", "pensiun", "--wait", "--timeout", "0.5")  # no worker
+    assert result.returncode == 3
+    job_id = json.loads(run(job_env, "status", "pensiun", "--json").stdout)["jobId"]
+    assert f"{job_id}: not finished after 0.5 s" in result.stderr
+    assert f"proxytui status {job_id}" in result.stderr
+
+
+def test_ctrl_c_stops_the_waiting_not_the_job(job_env):
+    proc = subprocess.Popen(
+        [PROXYTUI, "sync", "pensiun", "--wait"], env={**os.environ, **job_env},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert "queued as job" in proc.stderr.readline()  # now it is waiting
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert "stopped waiting; the job goes on" in err and "Traceback" not in err
+    assert json.loads(run(job_env, "status", "pensiun", "--json").stdout)["state"] == "waiting"
+
+
+def test_sync_timeout_without_wait_is_bad_usage(job_env):
+    result = run(job_env, "sync", "pensiun", "--timeout", "5")
+    assert result.returncode == 2
+    assert "--timeout goes with --wait" in result.stderr
 
 
 def test_status_of_a_failed_job_exits_1_and_shows_the_error(job_env, start_consumer):

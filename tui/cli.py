@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -53,11 +54,69 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from tasks import jobs
     from tui.render import render_sync
 
+    if args.timeout is not None and not args.wait:
+        raise UsageError("--timeout goes with --wait (how long to follow the job)")
     answer = jobs.request_sync(args.type, force=args.force, requested_by=args.requested_by)
+    if args.wait and answer["status"] in ("queued", "running"):
+        return wait_for_job(answer, args.timeout, args.json)
     emit(answer, args.json, render_sync)
     if answer["status"] == "running":
         return EXIT_RUNNING
     return EXIT_FAILED if answer["status"] == "failed" else EXIT_OK
+
+
+def wait_for_job(answer: dict[str, Any], timeout: float | None, as_json: bool) -> int:
+    """Follow the job `request_sync` answered with until it ends; print its status as
+    `status` does.
+
+    Exit 0 completed, 1 failed or gone (cleaned up, replaced by a force), 3 still running
+    at ``timeout``. Progress goes to stderr, one line per change of state or stage, so
+    that stdout holds only the final answer. A backend that drops out is waited for:
+    the job goes on without us, and so do we.
+    """
+    from tasks import jobs
+    from tui.render import render_status
+
+    job_id = answer["jobId"]
+    interval = get_settings().poll_interval
+    deadline = None if timeout is None else time.monotonic() + timeout
+    shown: tuple[Any, ...] = ()
+    try:
+        sys.stderr.write(answer["message"] + "\n")  # which job: queued, or already running
+        while True:
+            try:
+                record = jobs.job_status(job_id)
+            except BackendUnavailable as exc:
+                line = ("unreachable", exc.reason)
+                if line != shown:
+                    sys.stderr.write(f"{job_id}: backend unreachable ({exc.reason}); waiting\n")
+                    shown = line
+            else:
+                if not record["found"] or record["state"] in jobs.FINISHED_STATES:
+                    emit(record, as_json, render_status)
+                    return EXIT_OK if record.get("state") == "completed" else EXIT_FAILED
+                stage = (record.get("progressInfo") or {}).get("stage")
+                line = (record["state"], stage)
+                if line != shown:
+                    sys.stderr.write(
+                        f"{job_id}: {record['state']}"
+                        + (f", {stage}" if stage else "")
+                        + f" ({record.get('progress', 0)}%)\n"
+                    )
+                    shown = line
+            if deadline is not None and time.monotonic() >= deadline:
+                sys.stderr.write(
+                    f"{job_id}: not finished after {timeout:g} s; it goes on without us "
+                    f"(proxytui status {job_id})\n"
+                )
+                return EXIT_RUNNING
+            pause = interval if deadline is None else min(interval, deadline - time.monotonic())
+            time.sleep(max(0.0, pause))
+    except KeyboardInterrupt:
+        sys.stderr.write(
+            f"\n{job_id}: stopped waiting; the job goes on (proxytui status {job_id})\n"
+        )
+        return 130
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -154,6 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="replace a running or finished job with a new one")
     cmd.add_argument("--requested-by", default=None, help="default: your login name")
     cmd.add_argument("--json", action="store_true", help="print the contract JSON")
+    cmd.add_argument("--wait", action="store_true",
+                     help="follow the job until it ends and print its status; exit 0 "
+                     "completed, 1 failed, 3 still running at --timeout")
+    cmd.add_argument("--timeout", type=argtypes.positive_seconds, default=None,
+                     help="with --wait: stop waiting after this many seconds")
 
     cmd = add("status", cmd_status, "show one job, with its log")
     cmd.add_argument(
