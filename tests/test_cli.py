@@ -85,6 +85,30 @@ def test_ctrl_c_stops_the_waiting_not_the_job(job_env):
     assert json.loads(run(job_env, "status", "pensiun", "--json").stdout)["state"] == "waiting"
 
 
+@pytest.mark.redis_only
+def test_sync_wait_rides_out_a_redis_restart(redis_server, job_env):
+    # This Redis keeps nothing on disk, so the job is gone when it is back: the waiter
+    # must live through the outage and then say so, not die with exit 4 halfway.
+    env = {**job_env, "PROXYTUI_REDIS_URL": redis_server.url, "PROXYTUI_POLL_INTERVAL": "0.1"}
+    proc = subprocess.Popen(
+        [PROXYTUI, "sync", "pensiun", "--wait", "--timeout", "30"], env={**os.environ, **env},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert "queued as job" in proc.stderr.readline()
+        redis_server.stop()
+        said = [proc.stderr.readline()]  # "waiting (0%)" may come first
+        if "backend unreachable" not in said[0]:
+            said.append(proc.stderr.readline())
+        assert "backend unreachable" in said[-1], said
+        redis_server.start()
+        out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 1, err
+    assert "was not found" in out and "Traceback" not in err
+
+
 def test_sync_timeout_without_wait_is_bad_usage(job_env):
     result = run(job_env, "sync", "pensiun", "--timeout", "5")
     assert result.returncode == 2
