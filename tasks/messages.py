@@ -38,6 +38,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "No {type} job yet; start one with: proxytui sync {type}",
         "id": "Belum ada job {type}; mulai dengan: proxytui sync {type}",
     },
+    "wait.progress": {
+        "en": "{jobId}: {state}{stage} ({progress}%)",
+        "id": "{jobId}: {state}{stage} ({progress}%)",
+    },
+    "wait.unreachable": {
+        "en": "{jobId}: the backend is unreachable ({reason}); still waiting",
+        "id": "{jobId}: backend tidak terjangkau ({reason}); tetap menunggu",
+    },
+    "wait.timeout": {
+        "en": "{jobId}: not finished after {seconds} s; it goes on without us "
+        "(proxytui status {jobId})",
+        "id": "{jobId}: belum selesai setelah {seconds} dtk; job tetap berjalan "
+        "(proxytui status {jobId})",
+    },
+    "wait.interrupted": {
+        "en": "{jobId}: stopped waiting; the job goes on (proxytui status {jobId})",
+        "id": "{jobId}: berhenti menunggu; job tetap berjalan (proxytui status {jobId})",
+    },
+    "wait.timeout_alone": {
+        "en": "--timeout goes with --wait (how long to follow the job)",
+        "id": "--timeout hanya dipakai bersama --wait (berapa lama mengikuti job)",
+    },
     "job.bad_id": {
         "en": "{jobId!r} is not a job id; job ids look like proxy-<type>-<epoch ms>.",
         "id": "{jobId!r} bukan id job; bentuknya proxy-<tipe>-<epoch ms>.",

@@ -98,9 +98,9 @@ def test_sync_wait_rides_out_a_redis_restart(redis_server, job_env):
         assert "queued as job" in proc.stderr.readline()
         redis_server.stop()
         said = [proc.stderr.readline()]  # "waiting (0%)" may come first
-        if "backend unreachable" not in said[0]:
+        if "backend is unreachable" not in said[0]:
             said.append(proc.stderr.readline())
-        assert "backend unreachable" in said[-1], said
+        assert "backend is unreachable" in said[-1], said
         redis_server.start()
         out, err = proc.communicate(timeout=20)
     finally:

@@ -55,7 +55,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from tui.render import render_sync
 
     if args.timeout is not None and not args.wait:
-        raise UsageError("--timeout goes with --wait (how long to follow the job)")
+        raise UsageError(text("wait.timeout_alone"))
     answer = jobs.request_sync(args.type, force=args.force, requested_by=args.requested_by)
     if args.wait and answer["status"] in ("queued", "running"):
         return wait_for_job(answer, args.timeout, args.json)
@@ -63,6 +63,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if answer["status"] == "running":
         return EXIT_RUNNING
     return EXIT_FAILED if answer["status"] == "failed" else EXIT_OK
+
+
+def say(line: str) -> None:
+    """One line for the operator on stderr (stdout is the answer scripts parse)."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 def wait_for_job(answer: dict[str, Any], timeout: float | None, as_json: bool) -> int:
@@ -82,14 +88,14 @@ def wait_for_job(answer: dict[str, Any], timeout: float | None, as_json: bool) -
     deadline = None if timeout is None else time.monotonic() + timeout
     shown: tuple[Any, ...] = ()
     try:
-        sys.stderr.write(answer["message"] + "\n")  # which job: queued, or already running
+        say(answer["message"])  # which job: queued, or already running
         while True:
             try:
                 record = jobs.job_status(job_id)
             except BackendUnavailable as exc:
                 line = ("unreachable", exc.reason)
                 if line != shown:
-                    sys.stderr.write(f"{job_id}: backend unreachable ({exc.reason}); waiting\n")
+                    say(text("wait.unreachable", jobId=job_id, reason=exc.reason))
                     shown = line
             else:
                 if not record["found"] or record["state"] in jobs.FINISHED_STATES:
@@ -98,24 +104,18 @@ def wait_for_job(answer: dict[str, Any], timeout: float | None, as_json: bool) -
                 stage = (record.get("progressInfo") or {}).get("stage")
                 line = (record["state"], stage)
                 if line != shown:
-                    sys.stderr.write(
-                        f"{job_id}: {record['state']}"
-                        + (f", {stage}" if stage else "")
-                        + f" ({record.get('progress', 0)}%)\n"
-                    )
+                    say(text(
+                        "wait.progress", jobId=job_id, state=record["state"],
+                        stage=f", {stage}" if stage else "", progress=record.get("progress", 0),
+                    ))
                     shown = line
             if deadline is not None and time.monotonic() >= deadline:
-                sys.stderr.write(
-                    f"{job_id}: not finished after {timeout:g} s; it goes on without us "
-                    f"(proxytui status {job_id})\n"
-                )
+                say(text("wait.timeout", jobId=job_id, seconds=f"{timeout:g}"))
                 return EXIT_RUNNING
             pause = interval if deadline is None else min(interval, deadline - time.monotonic())
             time.sleep(max(0.0, pause))
     except KeyboardInterrupt:
-        sys.stderr.write(
-            f"\n{job_id}: stopped waiting; the job goes on (proxytui status {job_id})\n"
-        )
+        say("\n" + text("wait.interrupted", jobId=job_id))
         return 130
 
 
