@@ -8,55 +8,30 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
 
 
-def _number(value: str, kind: type[int] | type[float]) -> int | float | None:
-    try:
-        number = kind(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
+def _bounded(kind: type[N], accept: Callable[[N], bool], what: str) -> Callable[[str], N]:
+    """A parser for one finite number of ``kind`` that `accept` allows; else "is not <what>"."""
+
+    def parse(value: str) -> N:
+        try:
+            number = kind(value)
+        except ValueError:
+            number = None
+        if number is None or not math.isfinite(number) or not accept(number):
+            raise argparse.ArgumentTypeError(f"{value!r} is not {what}")
+        return number
+
+    return parse
 
 
-def port(value: str) -> int:
-    """A TCP port, 0 (any free one) to 65535."""
-    number = _number(value, int)
-    if number is None or not 0 <= number <= 65535:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0-65535)")
-    return int(number)
-
-
-def positive_int(value: str) -> int:
-    number = _number(value, int)
-    if number is None or number < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of 1 or more")
-    return int(number)
-
-
-def non_negative_int(value: str) -> int:
-    number = _number(value, int)
-    if number is None or number < 0:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of 0 or more")
-    return int(number)
-
-
-def positive_seconds(value: str) -> float:
-    number = _number(value, float)
-    if number is None or number <= 0:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number of seconds")
-    return float(number)
-
-
-def non_negative_float(value: str) -> float:
-    number = _number(value, float)
-    if number is None or number < 0:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of 0 or more")
-    return float(number)
-
-
-def fraction(value: str) -> float:
-    """A probability, 0 to 1."""
-    number = _number(value, float)
-    if number is None or not 0 <= number <= 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a fraction between 0 and 1")
-    return float(number)
+port = _bounded(int, lambda n: 0 <= n <= 65535, "a port number (0-65535)")
+positive_int = _bounded(int, lambda n: n >= 1, "a whole number of 1 or more")
+non_negative_int = _bounded(int, lambda n: n >= 0, "a whole number of 0 or more")
+positive_seconds = _bounded(float, lambda n: n > 0, "a positive number of seconds")
+non_negative_float = _bounded(float, lambda n: n >= 0, "a number of 0 or more")
+fraction = _bounded(float, lambda n: 0 <= n <= 1, "a fraction between 0 and 1")
