@@ -98,23 +98,15 @@ def row_hash(row: Mapping[str, Any]) -> str:
     Every key counts, stored or not: two rows are "identical" only when the upstream
     sent exactly the same thing.
     """
-    return fingerprint(row)[0]
-
-
-def fingerprint(row: Mapping[str, Any]) -> tuple[str, bool]:
-    """`row_hash` plus whether some string in the row may be unstorable.
-
-    The second answer comes nearly free from the row's JSON text (a NUL is always
-    escaped there; a lone surrogate fails to encode) and lets `RowPreparer` skip
-    inspecting every string of the clean majority of rows.
-    """
-    facts = row_facts(row)
-    return facts.digest, facts.suspect
+    return row_facts(row).digest
 
 
 class RowFacts(NamedTuple):
-    """What one encoding of a row tells the stager (see `fingerprint`).
+    """What one encoding of a row tells the stager, besides its `row_hash` (``digest``).
 
+    ``suspect``: some string in the row may be unstorable. It comes nearly free from the
+    row's JSON text (a NUL is always escaped there; a lone surrogate fails to encode)
+    and lets `RowPreparer` skip inspecting every string of the clean majority of rows.
     ``plain``: the row went through orjson, so every nested value of it will too; its
     JSON columns need no second type walk (``RowPreparer(..., plain=True)``).
     """
@@ -125,7 +117,7 @@ class RowFacts(NamedTuple):
 
 
 def row_facts(row: Mapping[str, Any]) -> RowFacts:
-    """`fingerprint` and whether the row is plain, from one encoding of the row."""
+    """`RowFacts` of a row, from one encoding of it."""
     data = _fast_dumps(row)
     if data is not None:  # orjson refuses lone surrogates, so only a NUL is suspect
         digest = _digest(data)
@@ -355,7 +347,7 @@ class RowPreparer:
         """Convert one row.
 
         ``suspect=False`` skips inspecting every string when the caller already knows
-        (from `fingerprint`) that none holds a NUL or a lone surrogate; ``plain=True``
+        (from `row_facts`) that none holds a NUL or a lone surrogate; ``plain=True``
         (from `row_facts`) lets JSON columns go straight to orjson.
         """
         values = list(map(row.get, self._names))

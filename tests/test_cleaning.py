@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tasks.catalog import CATALOG, TableSpec, _cols
-from tasks.clean import Rejected, fingerprint, prepare_row, row_hash
+from tasks.clean import Rejected, prepare_row, row_facts, row_hash
 
 TABLE = TableSpec(
     "t",
@@ -107,7 +107,7 @@ def test_nul_characters_are_rejected_wherever_they_hide() -> None:
 def test_lone_surrogates_are_rejected_not_crashing_the_encoder() -> None:
     assert "Unicode" in rejected(name="half an emoji \ud83d")
     assert "Unicode" in rejected(doc={"k": "\ud83d"})
-    digest, suspect = fingerprint({"a": "\ud83d"})
+    digest, suspect, _ = row_facts({"a": "\ud83d"})
     assert suspect and len(digest) == 32
 
 
@@ -150,9 +150,9 @@ def test_long_rows_hash_as_one_piece_whatever_the_chunking(size: int, digest: st
     assert row_hash({"id": "1", "nama": "x" * size}) == digest
 
 
-def test_fingerprint_flags_nul_for_the_fast_path() -> None:
-    assert fingerprint({"a": "x"})[1] is False
-    assert fingerprint({"a": {"b": "x\x00"}})[1] is True
+def test_a_nul_anywhere_marks_the_row_suspect_for_the_fast_path() -> None:
+    assert row_facts({"a": "x"}).suspect is False
+    assert row_facts({"a": {"b": "x\x00"}}).suspect is True
 
 
 json_values = st.recursive(

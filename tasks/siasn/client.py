@@ -525,6 +525,7 @@ class _RowOffsetWalk(_Walk):
             start = frontier
             if covering is not None:
                 start, page = covering
+                misses, pause = 0, PREFETCH_COOLDOWN
             else:
                 # The frontier is off the prefetch grid (a page repeated rows, started early
                 # or was short): ask for it directly and re-anchor the grid there. When the
@@ -540,8 +541,6 @@ class _RowOffsetWalk(_Walk):
                 elif not short:
                     prefetch.fill(itertools.count(frontier + grid(step), grid(step)))
                 page = prefetch.fetch(frontier)
-            if covering is not None:
-                misses, pause = 0, PREFETCH_COOLDOWN
             self.stats.pages += 1
             self.stats.rows_seen += len(page.rows)
             if not page.rows:

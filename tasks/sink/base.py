@@ -154,7 +154,7 @@ class StagedTable(ABC):
         page (HTTP waits release the GIL); a failed write surfaces at the next call.
         """
         facts = [self._facts(row) for row in rows]
-        self._settle(self.write_ahead)
+        self._settle(self.write_lag)
         with self._lock:
             self._ensure_open()
             # Pages overlap (SIASN's lag repeats rows): only rows not staged yet are
@@ -172,7 +172,7 @@ class StagedTable(ABC):
                     fresh.append((row, fact))
             self.received += len(facts)
             self.new += len(fresh)
-            if fresh and self.write_ahead:
+            if fresh and self.write_lag:
                 if self._writer is None:
                     self._writer = ThreadPoolExecutor(1, thread_name_prefix=f"stage-{self.name}")
                 hashes = {fact[0] for _, fact in fresh}
@@ -182,11 +182,11 @@ class StagedTable(ABC):
         return Novelty.of(flags)
 
     #: Pages cleaned and written behind the walk (0: inside `stage`); see `write_behind`.
-    write_ahead = 0
+    write_lag = 0
 
     def write_behind(self, pages: int = 2) -> None:
         """Let `stage` return before its rows are written, at most `pages` pages behind."""
-        self.write_ahead = max(0, pages)
+        self.write_lag = max(0, pages)
 
     def _write(self, fresh: list[tuple[Any, RowFacts]]) -> int:
         records = [self._record(row, fact) for row, fact in fresh]  # CPU: outside the lock
