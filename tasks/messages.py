@@ -368,6 +368,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Publishing {rows} {type} rows to {table}.",
         "id": "Menerbitkan {rows} baris {type} ke {table}.",
     },
+    "pipeline.published": {
+        "en": "{table}: {written} rows written (new or changed), {unchanged} unchanged, "
+        "{removed} removed (changed or gone upstream).",
+        "id": "{table}: {written} baris ditulis (baru atau berubah), {unchanged} tetap, "
+        "{removed} dihapus (berubah atau hilang di hulu).",
+    },
     "pipeline.done": {
         "en": "{inserted} {type} rows published ({duplicates} duplicates removed, {derived} ids "
         "derived, {null_ids} null ids, {rejected} rejected) from {pages} pages in {seconds} s.",

@@ -198,7 +198,17 @@ def _run(
             "pipeline.publishing", type=proxy.name, rows=counts["rows"], table=proxy.table.name
         ),
     )
-    inserted = staged.publish(run.is_current)  # FenceLost (a JobCancelled) when superseded
+    published = staged.publish(run.is_current)  # FenceLost (a JobCancelled) when superseded
+    inserted = published.total
+    run.log(
+        text(
+            "pipeline.published",
+            table=proxy.table.name,
+            written=published.written,
+            unchanged=published.unchanged,
+            removed=published.removed,
+        )
+    )
 
     duration_ms = int((time.monotonic() - started) * 1000)
     message = text(

@@ -142,7 +142,7 @@ def test_unstorable_rows_are_counted_not_fatal(database_url: str) -> None:
     with open_sink(database_url).staging(PROXY) as staged:
         assert staged.stage(rows).new == 4
         counts = staged.finalize()
-        assert staged.publish(lambda: True) == 1
+        assert staged.publish(lambda: True).total == 1
     assert counts["rejected"] == 3 and counts["duplicates_removed"] == 1
     assert len(counts["reject_samples"]) == 3
     assert live_rows(database_url, PROXY.table.name, "id") == [("ok",)]

@@ -3,8 +3,9 @@
 A run never writes the live table until the end. Pages go into a staging table private
 to the run, deduplicated there by content hash (so memory stays flat however large the
 dataset), then `finalize` derives the final ids in one set-based pass (so they do not
-depend on the upstream's unstable page order), and `publish` swaps the live rows for the
-staged ones in a single transaction, fenced on "is this run still the current job?".
+depend on the upstream's unstable page order), and `publish` makes the live rows the
+staged ones in a single transaction, writing only the difference, fenced on "is this run
+still the current job?".
 
 The SQL here is the part both backends share; `sqlite.py` and `postgres.py` supply
 connections, DDL, bulk loading and the publish transaction.
@@ -19,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, NamedTuple
 
 from tasks.catalog import Column, ProxyType, TableSpec
 from tasks.clean import Novelty, Rejected, RowFacts, preparer_for, row_facts, row_hash, source_id
@@ -64,6 +65,23 @@ def staging_prefix(proxy: ProxyType) -> str:
 
 
 Record = tuple[Any, ...]
+
+
+class Published(NamedTuple):
+    """What a publish did to the live table.
+
+    ``total``: rows the live table holds now (every staged row that was not rejected).
+    ``written``: rows inserted, new or changed; ``total - written`` were already there.
+    ``removed``: live rows deleted, changed (and so written again) or gone upstream.
+    """
+
+    total: int
+    written: int
+    removed: int
+
+    @property
+    def unchanged(self) -> int:
+        return self.total - self.written
 
 
 class StagedTable(ABC):
@@ -130,14 +148,21 @@ class StagedTable(ABC):
     def _lock_live(self) -> None:
         """Inside the publish transaction: serialise publishers, never block readers."""
 
+    #: The dialect's null-safe equality of two row values.
+    same_row = "IS NOT DISTINCT FROM"
+
+    def _prepare_publish(self) -> None:  # noqa: B027 - PostgreSQL's hash joins need nothing
+        """Inside the publish transaction, before the diff: whatever makes joining the
+        live table to staging on ``id`` cheap."""
+
     @abstractmethod
     def _drop(self) -> None:
         """Drop the staging table and release the connection (errors are logged)."""
 
     @abstractmethod
-    def _tidy_live(self) -> None:
-        """After a publish has committed: the housekeeping that a full replace of the live
-        rows calls for, off the readers' path. Never raises: the rows are published."""
+    def _tidy_live(self, published: Published) -> None:
+        """After a publish that changed the live table has committed: the housekeeping
+        its churn calls for, off the readers' path. Never raises: the rows are published."""
 
     # -- the public API ----------------------------------------------------------------
 
@@ -260,33 +285,53 @@ class StagedTable(ABC):
             ],
         }
 
-    def publish(self, fence: Callable[[], bool]) -> int:
-        """Replace the live table's rows with the staged ones in one transaction.
+    def publish(self, fence: Callable[[], bool]) -> Published:
+        """Make the live table's rows the staged ones, in one transaction.
+
+        Only the difference is written: live rows that are gone upstream or whose
+        content changed are deleted, and staged rows the live table does not hold (new or
+        changed) are inserted; a row that is the same as the live one is not touched. A
+        re-sync mostly brings back the rows it already has, so it writes (and leaves for
+        VACUUM) a small fraction of the table instead of all of it. A row whose stamp
+        column (`Column.default_now`) came without a value keeps the stamp it was given
+        when it was written.
 
         ``fence()`` is asked right before commit; when it says False the transaction is
         rolled back and `FenceLost` (a `JobCancelled`) is raised, so a superseded run
         never publishes. Readers see the old rows until the commit, then the new ones.
-        On success the staging table is dropped. Returns the number of rows published.
+        On success the staging table is dropped.
         """
         live, s = self.live_ref, self.staging_ref
         names = self.table.column_names
         target = ", ".join(quote(n) for n in names)
         source = ", ".join(self._select_expr(c) for c in self.table.columns)
+        same = f"({self._row_of('s')}) {self.same_row} ({self._row_of('l')})"
         self._settle()
         with self._lock:
             self._ensure_open()
             with self._transaction(live=True):
                 self._lock_live()
-                self._execute(f"DELETE FROM {live}")
-                published = self._execute(
-                    f"INSERT INTO {live} ({target}) SELECT {source} FROM {s} WHERE _reject IS NULL"
+                self._prepare_publish()
+                removed = self._execute(
+                    f"DELETE FROM {live} AS l WHERE NOT EXISTS (SELECT 1 FROM {s} AS s "
+                    f"WHERE s._reject IS NULL AND s.id = l.id "
+                    f"AND {same})"
                 ).rowcount
+                written = self._execute(
+                    f"INSERT INTO {live} ({target}) SELECT {source} FROM {s} AS s "
+                    f"WHERE s._reject IS NULL AND NOT EXISTS "
+                    f"(SELECT 1 FROM {live} AS l WHERE l.id = s.id)"
+                ).rowcount
+                counted = self._execute(f"SELECT count(*) FROM {s} WHERE _reject IS NULL")
+                total = counted.fetchone()[0]
                 if not fence():
                     raise FenceLost(
                         f"{self.table.name}: this run no longer owns its job; "
                         "publish rolled back, the live rows are unchanged"
                     )
-            self._tidy_live()
+            published = Published(total=total, written=written, removed=removed)
+            if written or removed:
+                self._tidy_live(published)
             self.discard()
         return published
 
@@ -326,8 +371,31 @@ class StagedTable(ABC):
 
     def _select_expr(self, column: Column) -> str:
         if column.default_now:
-            return f"coalesce({quote(column.name)}, {self.now_sql})"
-        return quote(column.name)
+            return f"coalesce(s.{quote(column.name)}, {self.now_sql})"
+        return f"s.{quote(column.name)}"
+
+    #: Where the dialect's live column types may differ from staging's: a cast of the
+    #: live side, by column type, that makes the two comparable.
+    live_casts: Mapping[str, str] = {}
+
+    def _row_of(self, alias: str) -> str:
+        """The row value the publish diff compares, for staging (``s``) or live (``l``).
+
+        Cheap columns first, JSON last: a changed row is told apart before its large
+        values are read. A stamp column (`Column.default_now`) that came without a value
+        matches whatever the live row holds, so an unchanged row keeps its stamp.
+        """
+        order = sorted(self.table.columns, key=lambda c: c.type == "json")
+        values = []
+        for c in order:
+            name = quote(c.name)
+            if alias == "l":
+                values.append(f"l.{name}{self.live_casts.get(c.type, '')}")
+            elif c.default_now:
+                values.append(f"coalesce(s.{name}, l.{name}{self.live_casts.get(c.type, '')})")
+            else:
+                values.append(f"s.{name}")
+        return ", ".join(values)
 
     def _collisions(self) -> list[str]:
         rows = self._execute(

@@ -22,6 +22,7 @@ from typing import Any
 from tasks.catalog import ProxyType, TableSpec
 from tasks.sink.base import (
     META_COLUMNS,
+    Published,
     Record,
     Sink,
     SinkConfigError,
@@ -93,6 +94,7 @@ def ensure_table(conn: sqlite3.Connection, table: TableSpec) -> None:
 
 class SqliteStagedTable(StagedTable):
     now_sql = NOW_SQL
+    same_row = "IS"  # SQLite's IS compares row values null-safely
 
     def __init__(self, conn: sqlite3.Connection, proxy: ProxyType) -> None:
         super().__init__(proxy, f"{staging_prefix(proxy)}{secrets.token_hex(6)}")
@@ -148,7 +150,7 @@ class SqliteStagedTable(StagedTable):
             raise
         self._conn.execute("COMMIT")
 
-    def _tidy_live(self) -> None:
+    def _tidy_live(self, published: Published) -> None:
         """Copy the WAL into the database as far as readers allow (never waits for them)."""
         try:
             self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
@@ -160,6 +162,12 @@ class SqliteStagedTable(StagedTable):
 
     def _lock_live(self) -> None:
         pass  # BEGIN IMMEDIATE already made us the only writer
+
+    def _prepare_publish(self) -> None:
+        # The diff looks staged rows up by id, which only finalize made final.
+        self._conn.execute(
+            f"CREATE INDEX IF NOT EXISTS temp.{quote(self.name + '_id')} ON {quote(self.name)} (id)"
+        )
 
     def _drop(self) -> None:
         try:

@@ -81,3 +81,22 @@ def live_rows(database_url: str, table: str, columns: str = "*") -> list[tuple]:
 
     with psycopg.connect(database_url) as conn:
         return conn.execute(f'SELECT {columns} FROM siasn_proxy."{table}" ORDER BY id').fetchall()
+
+
+def execute_live(database_url: str, table: str, sql: str) -> None:
+    """Run one statement against a live table, written with ``{table}`` for its
+    qualified name: what a person editing the table by hand would do."""
+    if database_url.startswith("sqlite:///"):
+        import sqlite3
+
+        conn = sqlite3.connect(database_url[len("sqlite:///") :])
+        try:
+            with conn:
+                conn.execute(sql.format(table=f'"{table}"'))
+        finally:
+            conn.close()
+        return
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        conn.execute(sql.format(table=f'siasn_proxy."{table}"'))
