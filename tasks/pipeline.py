@@ -228,6 +228,8 @@ def _run(
         "message": message,
         "total": received,
         "inserted": inserted,
+        "written": published.written,
+        "removed": published.removed,
         "duplicates_removed": duplicates,
         "ids_derived": counts["ids_derived"],
         "null_ids": counts["null_ids"],
