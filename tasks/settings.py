@@ -187,6 +187,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"PROXYTUI_QUEUE={settings.queue!r}: use 'redis' or 'sqlite:///path/to/queue.db'"
         )
+    if settings.lang and settings.lang.strip().lower() not in ("en", "id"):
+        # Unlike LANG, this one is ours: a typo should not quietly mean English.
+        raise SettingsError(f"PROXYTUI_LANG={settings.lang!r}: use 'en' or 'id'")
     return settings
 
 

@@ -219,6 +219,12 @@ def test_a_setting_that_is_not_a_usable_number_is_named(job_env, name, raw):
     assert "unexpected" not in result.stderr and "Traceback" not in result.stderr
 
 
+def test_an_unknown_proxytui_lang_is_named(job_env):
+    result = run({**job_env, "PROXYTUI_LANG": "fr"}, "jobs")
+    assert result.returncode == 2, result
+    assert "PROXYTUI_LANG='fr': use 'en' or 'id'" in result.stderr
+
+
 def test_indonesian_messages_follow_proxytui_lang(job_env):
     result = run({**job_env, "PROXYTUI_LANG": "id"}, "sync", "skk")
     assert "masuk antrean" in result.stdout
