@@ -151,7 +151,8 @@ class StagedTable(ABC):
     #: The dialect's null-safe equality of two row values.
     same_row = "IS NOT DISTINCT FROM"
 
-    def _prepare_publish(self) -> None:  # noqa: B027 - PostgreSQL's hash joins need nothing
+    @abstractmethod
+    def _prepare_publish(self) -> None:
         """Inside the publish transaction, before the diff: whatever makes joining the
         live table to staging on ``id`` cheap."""
 
@@ -311,17 +312,20 @@ class StagedTable(ABC):
             self._ensure_open()
             with self._transaction(live=True):
                 self._lock_live()
-                self._prepare_publish()
-                removed = self._execute(
-                    f"DELETE FROM {live} AS l WHERE NOT EXISTS (SELECT 1 FROM {s} AS s "
-                    f"WHERE s._reject IS NULL AND s.id = l.id "
-                    f"AND {same})"
-                ).rowcount
-                written = self._execute(
+                removed = 0
+                if self._live_has_rows():  # a first publish has nothing to compare
+                    self._prepare_publish()
+                    removed = self._execute(
+                        f"DELETE FROM {live} AS l WHERE NOT EXISTS (SELECT 1 FROM {s} AS s "
+                        f"WHERE s._reject IS NULL AND s.id = l.id AND {same})"
+                    ).rowcount
+                insert = (
                     f"INSERT INTO {live} ({target}) SELECT {source} FROM {s} AS s "
-                    f"WHERE s._reject IS NULL AND NOT EXISTS "
-                    f"(SELECT 1 FROM {live} AS l WHERE l.id = s.id)"
-                ).rowcount
+                    "WHERE s._reject IS NULL"
+                )
+                if self._live_has_rows():  # some rows were unchanged: insert the others
+                    insert += f" AND NOT EXISTS (SELECT 1 FROM {live} AS l WHERE l.id = s.id)"
+                written = self._execute(insert).rowcount
                 counted = self._execute(f"SELECT count(*) FROM {s} WHERE _reject IS NULL")
                 total = counted.fetchone()[0]
                 if not fence():
@@ -368,6 +372,9 @@ class StagedTable(ABC):
         if isinstance(values, Rejected):
             return (digest, source_id(row), values.reason) + (None,) * self._width
         return (digest, values[self._id_index], None) + values
+
+    def _live_has_rows(self) -> bool:
+        return bool(self._execute(f"SELECT EXISTS (SELECT 1 FROM {self.live_ref})").fetchone()[0])
 
     def _select_expr(self, column: Column) -> str:
         if column.default_now:

@@ -231,6 +231,12 @@ class PostgresStagedTable(StagedTable):
     # A live table made by an older deployment may hold json, which has no equality.
     live_casts = {"json": "::jsonb"}
 
+    def _prepare_publish(self) -> None:
+        # The diff hashes the staged rows, a few KB each. With the default work_mem of
+        # 4 MB the hash spills a full copy of them to temporary files (about 40% of the
+        # diff's time at 100,000 rows); 64 MB, for this transaction only, spills far less.
+        self._conn.execute("SET LOCAL work_mem = '64MB'")
+
     def _tidy_live(self, published: Published) -> None:
         # What autovacuum would do, done now because it may be off or far behind: VACUUM
         # when we left dead rows, ANALYZE when a tenth of the table or more changed.
