@@ -109,13 +109,17 @@ class RunContext:
         return current
 
     def log(self, line: str, level: str = "info") -> None:
-        getattr(logger, level if level in ("debug", "info", "warning", "error") else "info")(
-            "%s: %s", self.job_id, line
-        )
+        self.echo(line, level)
         try:
             self.store.append_log(self.job_id, level, line)
         except BackendUnavailable as exc:
             logger.warning("log line of %s not written: %s", self.job_id, exc)
+
+    def echo(self, line: str, level: str = "info") -> None:
+        """A job-log line to the worker's log only (the store already holds it)."""
+        getattr(logger, level if level in ("debug", "info", "warning", "error") else "info")(
+            "%s: %s", self.job_id, line
+        )
 
 
 class Heartbeat(threading.Thread):
@@ -203,8 +207,9 @@ def run_job(
         with hard_time_limit(run.settings):
             run.report(progress=0, stage="starting", message="starting")
             result = sync_fn(proxy_type, run)
-        if store.complete(run.job_id, run.run_token, result):
-            run.log(text("run.completed", message=result.get("message", "")))
+        done = text("run.completed", message=result.get("message", ""))
+        if store.complete(run.job_id, run.run_token, result, note=("info", done)):
+            run.echo(done)
         else:
             logger.info("%s finished but no longer owns its job; result dropped", run.job_id)
     except JobCancelled:
@@ -234,17 +239,18 @@ def record_failure(run: RunContext, exc: BaseException) -> None:
     if not permanent and attempt.attempt < attempt.max_attempts:
         delay = retry_delay(settings, attempt.attempt)
         retry = run.backend.messages.build(run.proxy_type, delay)
+    values = {"attempt": attempt.attempt, "maxAttempts": attempt.max_attempts, "error": error}
+    if retry is not None:
+        note = ("warning", text("run.retry", delay=f"{delay:g}", **values))
+    else:
+        note = ("error", text("run.failed", **values))
     outcome = run.store.fail_attempt(
-        run.job_id, run.run_token, error, trace, retry, int(delay * 1000)
+        run.job_id, run.run_token, error, trace, retry, int(delay * 1000), note=note
     )
     if outcome is None:
         logger.info("%s failed after it was cancelled: %s", run.job_id, error)
         return
-    values = {"attempt": attempt.attempt, "maxAttempts": attempt.max_attempts, "error": error}
-    if outcome == "delayed":
-        run.log(text("run.retry", delay=f"{delay:g}", **values), "warning")
-    else:
-        run.log(text("run.failed", **values), "error")
+    run.echo(note[1], note[0])
 
 
 def hand_back(run: RunContext) -> None:

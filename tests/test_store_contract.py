@@ -54,6 +54,26 @@ def test_only_the_owning_run_may_write_and_a_message_starts_one_attempt(backend)
     assert store.fail_attempt(job_id, "tok", "x", "", None, 0) is None
 
 
+def test_the_line_that_explains_a_final_state_is_written_with_it(backend):
+    # A reader that sees "failed" or "completed" must also see why: the runner's closing
+    # line once came in a second write, and a quick reader missed it.
+    store = backend.store
+    lines = lambda job_id: [(x["level"], x["msg"]) for x in store.get_log(job_id)]  # noqa: E731
+    job_id, message = queue(backend, "skk")
+    claim(backend, "skk", message.ticket)
+    assert store.fail_attempt(job_id, "tok", "Boom", "", None, 0, note=("error", "gave up")) == "failed"
+    assert lines(job_id)[-1] == ("error", "gave up")
+
+    job_id, message = queue(backend, "pensiun")
+    claim(backend, "pensiun", message.ticket)
+    assert store.complete(job_id, "tok", {"success": True}, note=("info", "all done")) is True
+    assert lines(job_id)[-1] == ("info", "all done")
+
+    queue(backend, "pensiun", force=True)  # a fenced-out run adds nothing anywhere
+    assert store.complete(job_id, "tok", {}, note=("info", "stray")) is False
+    assert store.get_job(job_id) is None
+
+
 def test_a_stalled_job_reads_stalled_and_its_own_heartbeat_revives_it(backend):
     store = backend.store
     job_id, message = queue(backend, "skk")

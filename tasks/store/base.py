@@ -59,6 +59,8 @@ RECORD_ORDER = (
 PRIVATE_FIELDS = ("ticket", "runToken", "message", "score")
 
 MessageFactory = Callable[[str, float], QueuedMessage]
+# A line for a job's log: (level, text).
+LogNote = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,14 @@ class JobStore(ABC):
     ) -> bool: ...
 
     @abstractmethod
-    def complete(self, job_id: str, run_token: str, result: dict[str, Any]) -> bool: ...
+    def complete(
+        self, job_id: str, run_token: str, result: dict[str, Any], note: LogNote | None = None
+    ) -> bool:
+        """Mark the attempt completed with ``result``; False when fencing failed.
+
+        ``note`` (level, text) joins the job's log in the same step, so whoever sees the
+        new state also sees the line that explains it.
+        """
 
     @abstractmethod
     def fail_attempt(
@@ -191,10 +200,12 @@ class JobStore(ABC):
         stack_trace: str,
         retry: QueuedMessage | None,
         retry_delay_ms: int,
+        note: LogNote | None = None,
     ) -> str | None:
         """``delayed`` (retry scheduled), ``failed``, or None when fencing failed.
 
         ``retry`` is None when the failure is permanent or no attempts are left.
+        ``note`` joins the log in the same step, as for `complete`.
         """
 
     @abstractmethod

@@ -28,7 +28,7 @@ from tasks.catalog import PROXY_TYPES
 from tasks.errors import BackendUnavailable
 from tasks.queue import QueuedMessage
 from tasks.settings import Settings, mask_url
-from tasks.store.base import Attempt, JobStore, decode_record
+from tasks.store.base import Attempt, JobStore, LogNote, decode_record
 
 logger = logging.getLogger(__name__)
 
@@ -138,19 +138,21 @@ redis.call('HSET', jk, 'heartbeatAt', now, 'progress', ARGV[3], 'progressInfo', 
 return 1
 """
 
-# ARGV: P, runToken, result json
+# ARGV: P, runToken, result json, note level, note text ('' for none)
 COMPLETE = FENCE + """
 redis.call('HSET', jk, 'state', 'completed', 'progress', 100, 'finishedAt', now,
   'result', ARGV[3], 'heartbeatAt', now)
 redis.call('HDEL', jk, 'runToken', 'error', 'stackTrace')
+if ARGV[5] ~= '' then add_log(redis.call('HGET', jk, 'jobId'), ARGV[4], ARGV[5]) end
 return 1
 """
 
 # KEYS: job, schedule.  ARGV: P, runToken, error, trace, retry message or '', score,
-# ticket, delay_ms
+# ticket, delay_ms, note level, note text ('' for none)
 FAIL_ATTEMPT = FENCE + """
 redis.call('HSET', jk, 'error', ARGV[3], 'stackTrace', ARGV[4])
 redis.call('HDEL', jk, 'runToken')
+if ARGV[10] ~= '' then add_log(redis.call('HGET', jk, 'jobId'), ARGV[9], ARGV[10]) end
 if ARGV[5] ~= '' then
   redis.call('HSET', jk, 'state', 'delayed', 'retryAt', now + tonumber(ARGV[8]),
     'ticket', ARGV[7], 'message', ARGV[5], 'enqueuedAt', now)
@@ -444,9 +446,14 @@ class RedisJobStore(JobStore):
             )
         )
 
-    def complete(self, job_id: str, run_token: str, result: dict[str, Any]) -> bool:
+    def complete(
+        self, job_id: str, run_token: str, result: dict[str, Any], note: LogNote | None = None
+    ) -> bool:
+        level, line = note or ("", "")
         return bool(
-            self._run("complete", [self._job_key(job_id)], [run_token, json.dumps(result)])
+            self._run(
+                "complete", [self._job_key(job_id)], [run_token, json.dumps(result), level, line]
+            )
         )
 
     def fail_attempt(
@@ -457,7 +464,9 @@ class RedisJobStore(JobStore):
         stack_trace: str,
         retry: QueuedMessage | None,
         retry_delay_ms: int,
+        note: LogNote | None = None,
     ) -> str | None:
+        level, line = note or ("", "")
         reply = self._run(
             "fail_attempt",
             [self._job_key(job_id), self.schedule_key],
@@ -469,6 +478,8 @@ class RedisJobStore(JobStore):
                 retry.score if retry and retry.score is not None else 0,
                 retry.ticket if retry else "",
                 retry_delay_ms,
+                level,
+                line,
             ],
         )
         return reply.decode() if isinstance(reply, bytes) else None

@@ -37,7 +37,7 @@ from tasks.catalog import PROXY_TYPES
 from tasks.errors import BackendUnavailable
 from tasks.queue import QueuedMessage
 from tasks.settings import Settings
-from tasks.store.base import Attempt, JobStore, decode_record
+from tasks.store.base import Attempt, JobStore, LogNote, decode_record
 
 logger = logging.getLogger(__name__)
 
@@ -398,7 +398,9 @@ class SqliteJobStore(JobStore):
             self._save(db, *found)
         return True
 
-    def complete(self, job_id: str, run_token: str, result: dict[str, Any]) -> bool:
+    def complete(
+        self, job_id: str, run_token: str, result: dict[str, Any], note: LogNote | None = None
+    ) -> bool:
         with self._write() as db:
             found = self._fenced(db, job_id, run_token)
             if found is None:
@@ -415,6 +417,8 @@ class SqliteJobStore(JobStore):
                 heartbeatAt=now,
             )
             self._save(db, record, message)
+            if note:
+                self._log(db, job_id, *note, now)
         return True
 
     def fail_attempt(
@@ -425,6 +429,7 @@ class SqliteJobStore(JobStore):
         stack_trace: str,
         retry: QueuedMessage | None,
         retry_delay_ms: int,
+        note: LogNote | None = None,
     ) -> str | None:
         with self._write() as db:
             found = self._fenced(db, job_id, run_token)
@@ -434,6 +439,8 @@ class SqliteJobStore(JobStore):
             now = _now()
             record.pop("runToken", None)
             record.update(error=error, stackTrace=stack_trace)
+            if note:
+                self._log(db, job_id, *note, now)
             if retry is not None:
                 record.update(
                     state="delayed",
