@@ -257,8 +257,9 @@ def hand_back(run: RunContext) -> None:
     """The worker is shutting down mid-attempt: the job goes back to ``waiting``."""
     message = run.backend.messages.build(run.proxy_type)
     try:
-        if run.store.requeue(run.job_id, run.run_token, message):
-            run.log(text("run.interrupted"), "warning")
+        note = ("warning", text("run.interrupted"))
+        if run.store.requeue(run.job_id, run.run_token, message, note=note):
+            run.echo(note[1], note[0])
     except BackendUnavailable as exc:
         logger.error("could not hand %s back to the queue: %s", run.job_id, exc)
     run.cancelled.set()

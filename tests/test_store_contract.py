@@ -64,6 +64,12 @@ def test_the_line_that_explains_a_final_state_is_written_with_it(backend):
     assert store.fail_attempt(job_id, "tok", "Boom", "", None, 0, note=("error", "gave up")) == "failed"
     assert lines(job_id)[-1] == ("error", "gave up")
 
+    job_id, message = queue(backend, "pg_akademik")
+    claim(backend, "pg_akademik", message.ticket)
+    again = backend.messages.build("pg_akademik")
+    assert store.requeue(job_id, "tok", again, note=("warning", "handed back")) is True
+    assert lines(job_id)[-1] == ("warning", "handed back")
+
     job_id, message = queue(backend, "pensiun")
     claim(backend, "pensiun", message.ticket)
     assert store.complete(job_id, "tok", {"success": True}, note=("info", "all done")) is True

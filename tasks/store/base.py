@@ -209,8 +209,13 @@ class JobStore(ABC):
         """
 
     @abstractmethod
-    def requeue(self, job_id: str, run_token: str, message: QueuedMessage) -> bool:
-        """An interrupted attempt: back to ``waiting``, not counted as an attempt."""
+    def requeue(
+        self, job_id: str, run_token: str, message: QueuedMessage, note: LogNote | None = None
+    ) -> bool:
+        """An interrupted attempt: back to ``waiting``, not counted as an attempt.
+
+        ``note`` joins the log in the same step, before the next attempt can log a line.
+        """
 
     @abstractmethod
     def find_lost(self) -> list[dict[str, Any]]:

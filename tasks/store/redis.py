@@ -163,8 +163,9 @@ redis.call('HSET', jk, 'state', 'failed', 'finishedAt', now)
 return 'failed'
 """
 
-# KEYS: job, queue.  ARGV: P, runToken, ticket, message
+# KEYS: job, queue.  ARGV: P, runToken, ticket, message, note level, note text ('' for none)
 REQUEUE = FENCE + """
+if ARGV[6] ~= '' then add_log(redis.call('HGET', jk, 'jobId'), ARGV[5], ARGV[6]) end
 local attempts = math.max((tonumber(redis.call('HGET', jk, 'attemptsMade')) or 1) - 1, 0)
 redis.call('HSET', jk, 'state', 'waiting', 'attemptsMade', attempts, 'ticket', ARGV[3],
   'message', ARGV[4], 'enqueuedAt', now)
@@ -484,12 +485,15 @@ class RedisJobStore(JobStore):
         )
         return reply.decode() if isinstance(reply, bytes) else None
 
-    def requeue(self, job_id: str, run_token: str, message: QueuedMessage) -> bool:
+    def requeue(
+        self, job_id: str, run_token: str, message: QueuedMessage, note: LogNote | None = None
+    ) -> bool:
+        level, line = note or ("", "")
         return bool(
             self._run(
                 "requeue",
                 [self._job_key(job_id), self.queue_key],
-                [run_token, message.ticket, message.data],
+                [run_token, message.ticket, message.data, level, line],
             )
         )
 

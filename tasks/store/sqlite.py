@@ -455,12 +455,16 @@ class SqliteJobStore(JobStore):
             self._save(db, record, message)
         return "failed"
 
-    def requeue(self, job_id: str, run_token: str, message: QueuedMessage) -> bool:
+    def requeue(
+        self, job_id: str, run_token: str, message: QueuedMessage, note: LogNote | None = None
+    ) -> bool:
         with self._write() as db:
             found = self._fenced(db, job_id, run_token)
             if found is None:
                 return False
             record = found[0]
+            if note:
+                self._log(db, job_id, *note, _now())
             for key in ("runToken", "worker", "heartbeatAt"):
                 record.pop(key, None)
             record.update(
