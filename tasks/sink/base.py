@@ -92,6 +92,11 @@ class StagedTable(ABC):
 
     #: SQL for "now" in the live table's timestamp type, used for default_now columns.
     now_sql = "now()"
+    #: The dialect's null-safe equality of two row values (the publish diff).
+    same_row = "IS NOT DISTINCT FROM"
+    #: Where the dialect's live column types may differ from staging's: a cast of the
+    #: live side, by column type, that makes the two comparable.
+    live_casts: Mapping[str, str] = {}
 
     def __init__(self, proxy: ProxyType, name: str) -> None:
         self.proxy = proxy
@@ -147,9 +152,6 @@ class StagedTable(ABC):
     @abstractmethod
     def _lock_live(self) -> None:
         """Inside the publish transaction: serialise publishers, never block readers."""
-
-    #: The dialect's null-safe equality of two row values.
-    same_row = "IS NOT DISTINCT FROM"
 
     @abstractmethod
     def _prepare_publish(self) -> None:
@@ -306,7 +308,7 @@ class StagedTable(ABC):
         names = self.table.column_names
         target = ", ".join(quote(n) for n in names)
         source = ", ".join(self._select_expr(c) for c in self.table.columns)
-        same = f"({self._row_of('s')}) {self.same_row} ({self._row_of('l')})"
+        same = self._unchanged_sql()
         self._settle()
         with self._lock:
             self._ensure_open()
@@ -381,28 +383,20 @@ class StagedTable(ABC):
             return f"coalesce(s.{quote(column.name)}, {self.now_sql})"
         return f"s.{quote(column.name)}"
 
-    #: Where the dialect's live column types may differ from staging's: a cast of the
-    #: live side, by column type, that makes the two comparable.
-    live_casts: Mapping[str, str] = {}
-
-    def _row_of(self, alias: str) -> str:
-        """The row value the publish diff compares, for staging (``s``) or live (``l``).
+    def _unchanged_sql(self) -> str:
+        """SQL that is true when staged row ``s`` holds what live row ``l`` holds.
 
         Cheap columns first, JSON last: a changed row is told apart before its large
         values are read. A stamp column (`Column.default_now`) that came without a value
         matches whatever the live row holds, so an unchanged row keeps its stamp.
         """
-        order = sorted(self.table.columns, key=lambda c: c.type == "json")
-        values = []
-        for c in order:
+        staged, live = [], []
+        for c in sorted(self.table.columns, key=lambda c: c.type == "json"):
             name = quote(c.name)
-            if alias == "l":
-                values.append(f"l.{name}{self.live_casts.get(c.type, '')}")
-            elif c.default_now:
-                values.append(f"coalesce(s.{name}, l.{name}{self.live_casts.get(c.type, '')})")
-            else:
-                values.append(f"s.{name}")
-        return ", ".join(values)
+            held = f"l.{name}{self.live_casts.get(c.type, '')}"
+            live.append(held)
+            staged.append(f"coalesce(s.{name}, {held})" if c.default_now else f"s.{name}")
+        return f"({', '.join(staged)}) {self.same_row} ({', '.join(live)})"
 
     def _collisions(self) -> list[str]:
         rows = self._execute(
