@@ -142,6 +142,8 @@ def drop_stale_staging(conn: psycopg.Connection, proxy: ProxyType) -> list[str]:
 
 class PostgresStagedTable(StagedTable):
     now_sql = "now()"
+    # A live table made by an older deployment may hold json, which has no equality.
+    live_casts = {"json": "::jsonb"}
 
     def __init__(self, conn: psycopg.Connection, proxy: ProxyType) -> None:
         super().__init__(proxy, f"{staging_prefix(proxy)}{secrets.token_hex(6)}")
@@ -227,9 +229,6 @@ class PostgresStagedTable(StagedTable):
         # EXCLUSIVE conflicts with other writers (a concurrent publish of the same table
         # waits, and then its DELETE sees our rows) but not with readers' ACCESS SHARE.
         self._conn.execute(f"LOCK TABLE {self.live_ref} IN EXCLUSIVE MODE")
-
-    # A live table made by an older deployment may hold json, which has no equality.
-    live_casts = {"json": "::jsonb"}
 
     def _prepare_publish(self) -> None:
         # The diff hashes the staged rows, a few KB each. With the default work_mem of
