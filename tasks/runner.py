@@ -209,7 +209,7 @@ def run_job(
             result = sync_fn(proxy_type, run)
         done = text("run.completed", message=result.get("message", ""))
         if store.complete(run.job_id, run.run_token, result, note=("info", done)):
-            run.echo(done)
+            run.echo(done, "info")
         else:
             logger.info("%s finished but no longer owns its job; result dropped", run.job_id)
     except JobCancelled:
@@ -241,25 +241,25 @@ def record_failure(run: RunContext, exc: BaseException) -> None:
         retry = run.backend.messages.build(run.proxy_type, delay)
     values = {"attempt": attempt.attempt, "maxAttempts": attempt.max_attempts, "error": error}
     if retry is not None:
-        note = ("warning", text("run.retry", delay=f"{delay:g}", **values))
+        level, line = "warning", text("run.retry", delay=f"{delay:g}", **values)
     else:
-        note = ("error", text("run.failed", **values))
+        level, line = "error", text("run.failed", **values)
     outcome = run.store.fail_attempt(
-        run.job_id, run.run_token, error, trace, retry, int(delay * 1000), note=note
+        run.job_id, run.run_token, error, trace, retry, int(delay * 1000), note=(level, line)
     )
     if outcome is None:
         logger.info("%s failed after it was cancelled: %s", run.job_id, error)
         return
-    run.echo(note[1], note[0])
+    run.echo(line, level)
 
 
 def hand_back(run: RunContext) -> None:
     """The worker is shutting down mid-attempt: the job goes back to ``waiting``."""
     message = run.backend.messages.build(run.proxy_type)
     try:
-        note = ("warning", text("run.interrupted"))
-        if run.store.requeue(run.job_id, run.run_token, message, note=note):
-            run.echo(note[1], note[0])
+        line = text("run.interrupted")
+        if run.store.requeue(run.job_id, run.run_token, message, note=("warning", line)):
+            run.echo(line, "warning")
     except BackendUnavailable as exc:
         logger.error("could not hand %s back to the queue: %s", run.job_id, exc)
     run.cancelled.set()
