@@ -170,12 +170,13 @@ class SqliteStagedTable(StagedTable):
         )
 
     def _drop(self) -> None:
+        # No DROP TABLE: a TEMP table lives and dies with its connection, and closing
+        # discards its file at once, where a DROP first frees every page of it one by
+        # one (about 0.7 s per 100,000 rows, on every sync's critical path).
         try:
-            self._conn.execute(f"DROP TABLE IF EXISTS {self.staging_ref}")
-        except sqlite3.Error as exc:
-            log.warning("could not drop staging table %s: %s", self.name, exc)
-        finally:
             self._conn.close()
+        except sqlite3.Error as exc:
+            log.warning("could not close the connection of staging table %s: %s", self.name, exc)
 
 
 class SqliteSink(Sink):
