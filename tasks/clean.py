@@ -1,7 +1,8 @@
 """Turn upstream rows into the values a local table stores.
 
-Two jobs, both pure functions so that the sinks and the tests share them:
+Pure functions, so that the client, the sinks and the tests share them:
 
+- `parse_json` reads an upstream body, keeping every number exactly as sent.
 - `row_hash` names a row by its content. Dedup and derived ids are built on it, so it
   must not depend on key order, page order, the process or the Python version.
 - `prepare_row` coerces a row into the column values of its table, keeping data as
@@ -90,6 +91,28 @@ def _fast_dumps(value: Any) -> bytes | None:
         return orjson.dumps(value, option=_SORTED)
     except orjson.JSONEncodeError:  # an int wider than 64 bits, a lone surrogate, ...
         return None
+
+
+# orjson reads an integer outside [-2**63, 2**64) as a float, silently rounded. Such a
+# number has 19 digits or more, so a body with no run of 19 digits anywhere (strings
+# included) has none; one that has is read by the stdlib, which keeps every int exact.
+_DIGIT_RUNS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # digit -> "0"
+_WIDE_INT = b"0" * 19
+
+
+def parse_json(body: bytes) -> Any:
+    """Parse an upstream body, keeping every number as sent; ValueError if not JSON.
+
+    orjson, several times faster, for almost every page. The stdlib for the rest: a
+    body with a wide integer (see `_WIDE_INT`), or with what orjson refuses (NaN and
+    Infinity), which is still read rather than failing the page.
+    """
+    if _WIDE_INT not in body.translate(_DIGIT_RUNS):
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(body)
 
 
 def row_hash(row: Mapping[str, Any]) -> str:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tasks.catalog import CATALOG, TableSpec, _cols
-from tasks.clean import Rejected, prepare_row, row_facts, row_hash
+from tasks.clean import Rejected, parse_json, prepare_row, row_facts, row_hash
 
 TABLE = TableSpec(
     "t",
@@ -166,6 +166,24 @@ json_values = st.recursive(
 def test_row_hash_survives_a_json_round_trip_and_reordering(row: dict) -> None:
     again = json.loads(json.dumps(dict(reversed(list(row.items())))))
     assert row_hash(again) == row_hash(row)
+
+
+@pytest.mark.parametrize(
+    "number",
+    [2**64, -(2**63) - 1, 10**30, 2**64 - 1, -(2**63), 10**18],
+)
+def test_integers_of_any_width_are_parsed_exactly(number: int) -> None:
+    page = parse_json(b'{"data": [{"id": "1", "n": %d, "s": "2024"}]}' % number)
+    assert page["data"][0]["n"] == number
+    assert type(page["data"][0]["n"]) is int
+    assert prepared(name=page["data"][0]["n"])["name"] == str(number)
+
+
+def test_a_body_with_nan_is_still_read_and_the_row_then_rejected() -> None:
+    row = parse_json(b'{"id": "1", "x": NaN}')
+    assert "finite" in rejected(name=row["x"])
+    with pytest.raises(ValueError):
+        parse_json(b"<html>502 Bad Gateway</html>")
 
 
 @pytest.mark.parametrize("proxy", sorted(CATALOG))

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import email.utils
 import itertools
-import json
 import logging
 import random
 import threading
@@ -40,10 +39,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import orjson
 
 from tasks.catalog import ProxyType, get_proxy_type
-from tasks.clean import Novelty
+from tasks.clean import Novelty, parse_json
 from tasks.settings import Settings, get_settings
 from tasks.siasn.errors import BadResponse, PageLoop, TokenRejected, UpstreamUnavailable
 
@@ -249,7 +247,7 @@ class SiasnClient:
     def _parse(self, body: bytes, headers: httpx.Headers, offset: int, limit: int) -> Page:
         spec = self.proxy.endpoint
         try:
-            payload = _loads(body)
+            payload = parse_json(body)
         except ValueError:
             ctype = headers.get("Content-Type", "?")
             raise BadResponse(
@@ -294,18 +292,6 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
-
-
-def _loads(body: bytes) -> Any:
-    """Parse a page: orjson (several times faster), else the stdlib for what orjson refuses.
-
-    orjson rejects a few things the stdlib accepts (NaN/Infinity, ints wider than 64
-    bits); those pages parse as before instead of turning into bad responses.
-    """
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return json.loads(body)
 
 
 def _total(payload: dict, key: str | None) -> int | None:
