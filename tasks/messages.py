@@ -328,6 +328,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "dash.detail.title": {"en": "Job {jobId}", "id": "Job {jobId}"},
     "dash.detail.fields": {"en": "Fields", "id": "Isian"},
     "dash.detail.progress": {"en": "Progress", "id": "Kemajuan"},
+    "dash.detail.progress_last": {
+        "en": "Progress, as last reported",
+        "id": "Kemajuan, laporan terakhir",
+    },
     "dash.detail.result": {"en": "Result", "id": "Hasil"},
     "dash.detail.error": {"en": "Error", "id": "Galat"},
     "dash.detail.log": {"en": "Log", "id": "Log"},

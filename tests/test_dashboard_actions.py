@@ -128,6 +128,8 @@ async def test_detail_shows_the_job_live_and_copies_its_id(job_settings, start_c
         screen = await until(pilot, lambda: isinstance(app.screen, JobDetailScreen) and app.screen)
         assert screen.job_id == job_id
         await until(pilot, lambda: screen.status and screen.status.get("state") == "completed")
+        title = str(screen.query_one("#detail-progress-title").render())
+        assert title == "Progress, as last reported"  # what the run said last, not live
         fields = str(screen.query_one("#detail-fields").render())
         for name in ("jobId", "requestedBy", "attemptsMade", "finishedAt"):
             assert name in fields

@@ -15,6 +15,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from tasks.jobs import FINISHED_STATES
 from tasks.messages import text
 from tui.widgets import STATE_STYLES, SYMBOLS, bar, fmt_ago, fmt_duration, state_word
 
@@ -68,7 +69,8 @@ class JobDetailScreen(Screen):
             yield Static("", id="detail-summary")
             yield Static(text("dash.detail.fields"), classes="section-title")
             yield Static("", id="detail-fields")
-            yield Static(text("dash.detail.progress"), classes="section-title")
+            yield Static(text("dash.detail.progress"), classes="section-title",
+                         id="detail-progress-title")
             yield Static("", id="detail-progress")
             yield Static(text("dash.detail.result"), classes="section-title")
             table: DataTable[str] = DataTable(id="detail-result", show_cursor=False)
@@ -144,6 +146,12 @@ class JobDetailScreen(Screen):
             shown = fmt_time(value, now) if key in TIME_FIELDS else fmt_value(value)
             lines.append(Content.assemble((f"{key:<14}", "bold"), shown))
         self.query_one("#detail-fields", Static).update(Content("\n").join(lines))
+        # A finished job keeps the last progress its run reported (its stage, counts,
+        # rate): a record of how it ended, not a live reading.
+        self.query_one("#detail-progress-title", Static).update(
+            text("dash.detail.progress_last" if state in FINISHED_STATES
+                 else "dash.detail.progress")
+        )
         info = status.get("progressInfo") or {}
         info_lines = [
             Content.assemble((f"{key:<14}", "bold"), fmt_value(value))
