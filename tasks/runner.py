@@ -239,7 +239,9 @@ def record_failure(run: RunContext, exc: BaseException) -> None:
     if not permanent and attempt.attempt < attempt.max_attempts:
         delay = retry_delay(settings, attempt.attempt)
         retry = run.backend.messages.build(run.proxy_type, delay)
-    values = {"attempt": attempt.attempt, "maxAttempts": attempt.max_attempts, "error": error}
+    # The error is a sentence of its own; inside the log line it runs on after a colon.
+    clause = error[:-1] if error.endswith(".") else error
+    values = {"attempt": attempt.attempt, "maxAttempts": attempt.max_attempts, "error": clause}
     if retry is not None:
         level, line = "warning", text("run.retry", delay=f"{delay:g}", **values)
     else:

@@ -30,6 +30,9 @@ def test_failing_sync_retries_with_backoff_then_fails_with_its_trace(job_setting
     assert any("retrying in 0.5s" in msg for msg in log)
     assert any("retrying in 1s" in msg for msg in log)
     assert any("no attempts left" in msg for msg in log)
+    # The error's own full stop does not run into the line's punctuation.
+    assert any("attempt 1; retrying in 0.5s." in msg for msg in log), log
+    assert final["error"].endswith("upstream exploded on attempt 3.")
 
 
 def test_permanent_failure_is_not_retried(job_settings, start_consumer):

@@ -36,7 +36,7 @@ def scripted_sync(proxy_type: str, run: RunContext) -> dict:
     steps = int(os.environ.get("PROXYTUI_TEST_STEPS", "3"))
     step_seconds = float(os.environ.get("PROXYTUI_TEST_STEP_SECONDS", "0.05"))
     if behaviour == "fail":
-        raise RuntimeError(f"upstream exploded on attempt {run.attempt.attempt}")
+        raise RuntimeError(f"upstream exploded on attempt {run.attempt.attempt}.")
     if behaviour == "permanent":
         raise PermanentFailure("SIASN rejected the token; renew it and sync again")
     if behaviour == "hang":
