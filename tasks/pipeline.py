@@ -21,7 +21,7 @@ from tasks.messages import text
 from tasks.settings import Settings
 from tasks.siasn.client import PageEvent, SiasnClient, walk_pages
 from tasks.siasn.token import resolve_token
-from tasks.sink import StagedTable, open_sink
+from tasks.sink import Published, StagedTable, open_sink
 
 log = logging.getLogger(__name__)
 
@@ -219,17 +219,21 @@ def _run(
             "pipeline.publishing", type=proxy.name, rows=counts["rows"], table=proxy.table.name
         ),
     )
-    published = staged.publish(run.is_current)  # FenceLost (a JobCancelled) when superseded
-    inserted = published.total
-    run.log(
-        text(
-            "pipeline.published",
-            table=proxy.table.name,
-            written=published.written,
-            unchanged=published.unchanged,
-            removed=published.removed,
+
+    def tell(published: Published) -> None:
+        run.log(
+            text(
+                "pipeline.published",
+                table=proxy.table.name,
+                written=published.written,
+                unchanged=published.unchanged,
+                removed=published.removed,
+            )
         )
-    )
+
+    # FenceLost (a JobCancelled) when superseded
+    published = staged.publish(run.is_current, on_commit=tell)
+    inserted = published.total
 
     duration_ms = int((time.monotonic() - started) * 1000)
     message = text(

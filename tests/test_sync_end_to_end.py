@@ -147,3 +147,5 @@ def test_the_workers_own_log_lines_reach_the_consumer_log(
     assert "WARNING:tasks.siasn.client:" in log and "retry 1/" in log, log[-2000:]
     if database_url.startswith("postgresql"):
         assert "INFO:tasks.sink.postgres:Worker-1:analyzed " in log, log[-2000:]
+        # What was published is told before the housekeeping that follows it.
+        assert log.index("rows written") < log.index(":analyzed "), log[-2000:]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from tasks.sink.base import (
     FenceLost,
     MissingDriver,
+    Published,
     Sink,
     SinkConfigError,
     SinkError,
@@ -20,6 +21,7 @@ from tasks.sink.base import (
 __all__ = [
     "FenceLost",
     "MissingDriver",
+    "Published",
     "Sink",
     "SinkConfigError",
     "SinkError",

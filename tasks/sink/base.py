@@ -288,7 +288,11 @@ class StagedTable(ABC):
             ],
         }
 
-    def publish(self, fence: Callable[[], bool]) -> Published:
+    def publish(
+        self,
+        fence: Callable[[], bool],
+        on_commit: Callable[[Published], None] | None = None,
+    ) -> Published:
         """Make the live table's rows the staged ones, in one transaction.
 
         Only the difference is written: live rows that are gone upstream or whose
@@ -302,7 +306,9 @@ class StagedTable(ABC):
         ``fence()`` is asked right before commit; when it says False the transaction is
         rolled back and `FenceLost` (a `JobCancelled`) is raised, so a superseded run
         never publishes. Readers see the old rows until the commit, then the new ones.
-        On success the staging table is dropped.
+        ``on_commit(published)`` runs right after the commit, before the housekeeping
+        (which can take seconds), so that what was published is told first. On success
+        the staging table is dropped.
         """
         live, s = self.live_ref, self.staging_ref
         names = self.table.column_names
@@ -336,6 +342,8 @@ class StagedTable(ABC):
                         "publish rolled back, the live rows are unchanged"
                     )
             published = Published(total=total, written=written, removed=removed)
+            if on_commit is not None:
+                on_commit(published)
             if written or removed:
                 self._tidy_live(published)
             self.discard()
