@@ -36,7 +36,10 @@ def test_cleanup_of_an_active_job_cancels_it(job_settings, start_consumer, tmp_p
     trace = tmp_path / "trace.txt"
     start_consumer("slow", extra_env={**SLOW, "PROXYTUI_TEST_TRACE": str(trace)})
     job_id = jobs.request_sync("skk")["jobId"]
-    wait_for(lambda: jobs.job_status(job_id)["state"] == "active")
+    # Wait for the run's first step, not only for "active": a run cancelled before its
+    # first step writes no trace at all, and this test is about a run that is working.
+    wait_for(lambda: trace.exists() and f"{job_id} 1 0" in trace.read_text())
+    assert jobs.job_status(job_id)["state"] == "active"
     answer = jobs.cleanup("skk")
     assert answer["breakdown"]["active"] == 1
     time.sleep(1.0)
