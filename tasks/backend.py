@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from huey import Huey
 
-from tasks.queue import SyncMessages, build_huey
+from tasks.queue import Envelopes, build_huey
 from tasks.settings import Settings, configure, get_settings
 from tasks.store.base import JobStore
 
@@ -22,7 +22,7 @@ class Backend:
     settings: Settings
     huey: Huey
     store: JobStore
-    messages: SyncMessages
+    envelopes: Envelopes
 
     @property
     def kind(self) -> str:
@@ -43,7 +43,7 @@ def open_backend(settings: Settings) -> Backend:
         from tasks.store.redis import RedisJobStore
 
         store = RedisJobStore(settings, huey.storage.queue_key, huey.storage.schedule_key)
-    return Backend(settings, huey, store, SyncMessages(huey))
+    return Backend(settings, huey, store, Envelopes(huey))
 
 
 _lock = threading.Lock()

@@ -15,8 +15,8 @@ from typing import Any
 from tasks.backend import Backend, current_backend
 from tasks.catalog import CATALOG, PROXY_TYPES, get_proxy_type
 from tasks.errors import BackendUnavailable, InvalidJobId
-from tasks.messages import text
 from tasks.store.base import FINISHED_STATES, RECORD_ORDER, RUNNING_STATES, STATES
+from tasks.texts import text
 
 __all__ = [
     "FINISHED_STATES",
@@ -67,9 +67,9 @@ def request_sync(
     name = get_proxy_type(proxy_type).name
     backend = backend or current_backend()
     who = requested_by or operator_name()
-    message = backend.messages.build(name)
+    envelope = backend.envelopes.build(name)
     log_line = f"Queued by {who}" + (" (forced)" if force else "")
-    answer = backend.store.request_sync(name, force, who, message, log_line)
+    answer = backend.store.request_sync(name, force, who, envelope, log_line)
     job = answer["job"]
     if answer["outcome"] == "queued":
         key = "sync.forced" if force else "sync.queued"

@@ -17,11 +17,11 @@ import time
 from typing import Any, Protocol
 
 from tasks.catalog import ProxyType, get_proxy_type
-from tasks.messages import text
 from tasks.settings import Settings
 from tasks.siasn.client import PageEvent, SiasnClient, walk_pages
 from tasks.siasn.token import resolve_token
 from tasks.sink import Published, StagedTable, open_sink
+from tasks.texts import text
 
 log = logging.getLogger(__name__)
 

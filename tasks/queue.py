@@ -60,7 +60,13 @@ def build_huey(settings: Settings) -> Huey:
 
 
 @dataclass(frozen=True)
-class QueuedMessage:
+class Envelope:
+    """One serialized Huey message for the sync task, with the ticket it carries.
+
+    "Envelope" keeps the word apart from the texts of ``tasks.texts`` and the Textual
+    messages of ``tui.messages``: this is the payload a consumer pops off the queue.
+    """
+
     ticket: str
     data: bytes
     # When the message is for later: the schedule score Huey's storage will compare.
@@ -71,13 +77,13 @@ def new_ticket() -> str:
     return secrets.token_hex(8)
 
 
-class SyncMessages:
-    """Builds serialized Huey messages for the sync task of one Huey instance."""
+class Envelopes:
+    """Builds the envelopes (serialized Huey messages) of one Huey instance's sync task."""
 
     def __init__(self, huey: Huey) -> None:
         self.huey = huey
 
-    def build(self, proxy_type: str, delay: float = 0.0) -> QueuedMessage:
+    def build(self, proxy_type: str, delay: float = 0.0) -> Envelope:
         ticket = new_ticket()
         eta: datetime.datetime | None = None
         score: float | None = None
@@ -106,4 +112,4 @@ class SyncMessages:
             chord_config=None,
             retry_backoff=0,
         )
-        return QueuedMessage(ticket, self.huey.serializer.serialize(message), score)
+        return Envelope(ticket, self.huey.serializer.serialize(message), score)

@@ -22,9 +22,9 @@ from typing import Any
 
 from tasks.backend import Backend
 from tasks.errors import AttemptTimedOut, BackendUnavailable, JobCancelled, PermanentFailure
-from tasks.messages import text
 from tasks.settings import Settings
 from tasks.store.base import Attempt
+from tasks.texts import text
 
 logger = logging.getLogger(__name__)
 
@@ -238,7 +238,7 @@ def record_failure(run: RunContext, exc: BaseException) -> None:
     delay = 0.0
     if not permanent and attempt.attempt < attempt.max_attempts:
         delay = retry_delay(settings, attempt.attempt)
-        retry = run.backend.messages.build(run.proxy_type, delay)
+        retry = run.backend.envelopes.build(run.proxy_type, delay)
     # The error is a sentence of its own; inside the log line it runs on after a colon.
     clause = error[:-1] if error.endswith(".") else error
     values = {"attempt": attempt.attempt, "maxAttempts": attempt.max_attempts, "error": clause}
@@ -257,10 +257,10 @@ def record_failure(run: RunContext, exc: BaseException) -> None:
 
 def hand_back(run: RunContext) -> None:
     """The worker is shutting down mid-attempt: the job goes back to ``waiting``."""
-    message = run.backend.messages.build(run.proxy_type)
+    envelope = run.backend.envelopes.build(run.proxy_type)
     try:
         line = text("run.interrupted")
-        if run.store.requeue(run.job_id, run.run_token, message, note=("warning", line)):
+        if run.store.requeue(run.job_id, run.run_token, envelope, note=("warning", line)):
             run.echo(line, "warning")
     except BackendUnavailable as exc:
         logger.error("could not hand %s back to the queue: %s", run.job_id, exc)

@@ -16,7 +16,7 @@ import threading
 
 from tasks.backend import Backend
 from tasks.errors import BackendUnavailable
-from tasks.messages import text
+from tasks.texts import text
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +43,8 @@ def reap_lost_jobs(backend: Backend, suspects: set[str] | None = None) -> int:
         else:
             retry = True
             error = "Its queued task was lost (never picked up); queued again."
-        message = backend.messages.build(lost["type"]) if retry else None
-        if backend.store.recover(lost["jobId"], lost["kind"], lost["runToken"], message, error):
+        envelope = backend.envelopes.build(lost["type"]) if retry else None
+        if backend.store.recover(lost["jobId"], lost["kind"], lost["runToken"], envelope, error):
             logger.warning("%s: %s", lost["jobId"], error)
             recovered += 1
             seen_orphans.discard(lost["jobId"])

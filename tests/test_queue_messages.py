@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from huey import MemoryHuey
 
-from tasks.queue import SYNC_TASK, SyncMessages
+from tasks.queue import SYNC_TASK, Envelopes
 from tasks.sync import register_sync_task
 
 
@@ -23,19 +23,19 @@ def huey(job_settings):
 
 @pytest.mark.parametrize("delay", [0.0, 2.5])
 def test_huey_reserializes_our_message_to_the_same_bytes(huey, job_settings, delay):
-    message = SyncMessages(huey).build("pangkat", delay)
-    task = huey.deserialize_task(message.data)
-    assert task.args == ("pangkat", message.ticket)
+    envelope = Envelopes(huey).build("pangkat", delay)
+    task = huey.deserialize_task(envelope.data)
+    assert task.args == ("pangkat", envelope.ticket)
     assert huey._registry.task_to_string(type(task)) == SYNC_TASK
-    assert huey.serialize_task(task) == message.data
+    assert huey.serialize_task(task) == envelope.data
 
 
 def test_a_due_retry_moved_by_the_scheduler_keeps_its_bytes(huey, job_settings):
-    message = SyncMessages(huey).build("skk", 0.001)
-    huey.storage.add_to_schedule(message.data, huey.deserialize_task(message.data).eta)
+    envelope = Envelopes(huey).build("skk", 0.001)
+    huey.storage.add_to_schedule(envelope.data, huey.deserialize_task(envelope.data).eta)
     import time
 
     time.sleep(0.01)
     for task in huey.read_schedule():
         huey.enqueue(task)  # what huey's Scheduler does with a due task
-    assert huey.storage.enqueued_items() == [message.data]
+    assert huey.storage.enqueued_items() == [envelope.data]

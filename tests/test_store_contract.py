@@ -22,9 +22,9 @@ def backend(job_settings) -> Backend:
 
 
 def queue(backend: Backend, proxy_type: str = "pangkat", force: bool = False):
-    message = backend.messages.build(proxy_type)
-    answer = backend.store.request_sync(proxy_type, force, "tester", message, "queued")
-    return answer["job"]["jobId"], message
+    envelope = backend.envelopes.build(proxy_type)
+    answer = backend.store.request_sync(proxy_type, force, "tester", envelope, "queued")
+    return answer["job"]["jobId"], envelope
 
 
 def claim(backend: Backend, proxy_type: str, ticket: str, token: str = "tok") -> Attempt:
@@ -35,10 +35,10 @@ def claim(backend: Backend, proxy_type: str, ticket: str, token: str = "tok") ->
 
 def test_only_the_owning_run_may_write_and_a_message_starts_one_attempt(backend):
     store = backend.store
-    job_id, message = queue(backend)
-    attempt = claim(backend, "pangkat", message.ticket)
+    job_id, envelope = queue(backend)
+    attempt = claim(backend, "pangkat", envelope.ticket)
     assert (attempt.job_id, attempt.attempt, attempt.max_attempts) == (job_id, 1, 3)
-    assert store.start_attempt("pangkat", message.ticket, "w2", "other") is None  # duplicate
+    assert store.start_attempt("pangkat", envelope.ticket, "w2", "other") is None  # duplicate
     assert store.heartbeat(job_id, "tok") is True
     assert store.heartbeat(job_id, "wrong") is False
     assert store.write_progress(job_id, "tok", 40, {"stage": "fetching"}) is True
@@ -59,19 +59,19 @@ def test_the_line_that_explains_a_final_state_is_written_with_it(backend):
     # line once came in a second write, and a quick reader missed it.
     store = backend.store
     lines = lambda job_id: [(x["level"], x["msg"]) for x in store.get_log(job_id)]  # noqa: E731
-    job_id, message = queue(backend, "skk")
-    claim(backend, "skk", message.ticket)
+    job_id, envelope = queue(backend, "skk")
+    claim(backend, "skk", envelope.ticket)
     assert store.fail_attempt(job_id, "tok", "Boom", "", None, 0, note=("error", "gave up")) == "failed"
     assert lines(job_id)[-1] == ("error", "gave up")
 
-    job_id, message = queue(backend, "pg_akademik")
-    claim(backend, "pg_akademik", message.ticket)
-    again = backend.messages.build("pg_akademik")
+    job_id, envelope = queue(backend, "pg_akademik")
+    claim(backend, "pg_akademik", envelope.ticket)
+    again = backend.envelopes.build("pg_akademik")
     assert store.requeue(job_id, "tok", again, note=("warning", "handed back")) is True
     assert lines(job_id)[-1] == ("warning", "handed back")
 
-    job_id, message = queue(backend, "pensiun")
-    claim(backend, "pensiun", message.ticket)
+    job_id, envelope = queue(backend, "pensiun")
+    claim(backend, "pensiun", envelope.ticket)
     assert store.complete(job_id, "tok", {"success": True}, note=("info", "all done")) is True
     assert lines(job_id)[-1] == ("info", "all done")
 
@@ -82,8 +82,8 @@ def test_the_line_that_explains_a_final_state_is_written_with_it(backend):
 
 def test_a_stalled_job_reads_stalled_and_its_own_heartbeat_revives_it(backend):
     store = backend.store
-    job_id, message = queue(backend, "skk")
-    claim(backend, "skk", message.ticket)
+    job_id, envelope = queue(backend, "skk")
+    claim(backend, "skk", envelope.ticket)
     time.sleep(backend.settings.stall_after + 0.3)
     assert store.get_job(job_id)["state"] == "stalled"
     assert store.heartbeat(job_id, "tok") is True
@@ -92,9 +92,9 @@ def test_a_stalled_job_reads_stalled_and_its_own_heartbeat_revives_it(backend):
 
 def test_retry_goes_on_huey_schedule_where_huey_finds_it_when_due(backend):
     store = backend.store
-    job_id, message = queue(backend, "pensiun")
-    claim(backend, "pensiun", message.ticket)
-    retry = backend.messages.build("pensiun", delay=0.5)
+    job_id, envelope = queue(backend, "pensiun")
+    claim(backend, "pensiun", envelope.ticket)
+    retry = backend.envelopes.build("pensiun", delay=0.5)
     assert store.fail_attempt(job_id, "tok", "Boom: x", "trace", retry, 500) == "delayed"
     record = store.get_job(job_id)
     assert record["state"] == "delayed" and record["retryAt"] - record["enqueuedAt"] == 500
@@ -110,7 +110,7 @@ def test_retry_goes_on_huey_schedule_where_huey_finds_it_when_due(backend):
 
 def test_a_waiting_job_whose_message_vanished_is_found_and_queued_again(backend):
     store = backend.store
-    job_id, message = queue(backend, "pg_profesi")
+    job_id, envelope = queue(backend, "pg_profesi")
     backend.huey.storage.flush_queue()  # the message is lost, the record says waiting
     assert store.find_lost() == []  # not before the stall limit
     time.sleep(backend.settings.stall_after + 0.3)
@@ -119,7 +119,7 @@ def test_a_waiting_job_whose_message_vanished_is_found_and_queued_again(backend)
     assert reap_lost_jobs(backend) == 1
     assert store.find_lost() == []
     assert store.overview(["pg_profesi"])["queued"] == 1
-    assert store.start_attempt("pg_profesi", message.ticket, "w", "t") is None  # old ticket
+    assert store.start_attempt("pg_profesi", envelope.ticket, "w", "t") is None  # old ticket
     (data,) = backend.huey.storage.enqueued_items()
     ticket = backend.huey.serializer.deserialize(data).args[1]
     assert claim(backend, "pg_profesi", ticket).job_id == job_id

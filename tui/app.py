@@ -24,7 +24,7 @@ from textual.screen import Screen
 
 from tasks.catalog import UnknownProxyType
 from tasks.errors import BackendUnavailable, InvalidJobId
-from tasks.messages import text
+from tasks.texts import text
 from tui.messages import OverviewFetched
 from tui.source import JobsSource, LiveSource
 from tui.widgets import first_line, fmt_duration, fmt_int, rows_of

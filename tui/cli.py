@@ -19,8 +19,8 @@ from typing import Any
 from tasks import argtypes
 from tasks.catalog import PROXY_TYPES, UnknownProxyType, get_proxy_type
 from tasks.errors import BackendUnavailable, InvalidJobId
-from tasks.messages import text
 from tasks.settings import SettingsError, get_settings
+from tasks.texts import text
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_RUNNING, EXIT_UNREACHABLE = 0, 1, 2, 3, 4
 

@@ -34,8 +34,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tasks import jobs
 from tasks.catalog import PROXY_TYPES, UnknownProxyType
 from tasks.errors import BackendUnavailable, InvalidJobId
-from tasks.messages import text
 from tasks.settings import SettingsError, get_settings
+from tasks.texts import text
 from tui.http_api_schema import (
     ACCEPTED_TYPES,
     COUNTED_STATES,

@@ -1,7 +1,7 @@
 """Human-readable text for the contract JSON, for the CLI (the dashboard has widgets).
 
 Pure functions from dicts to strings; the words come from the contract's ``message``
-fields and tasks.messages, so the CLI says what the dashboard says.
+fields and tasks.texts, so the CLI says what the dashboard says.
 """
 
 from __future__ import annotations

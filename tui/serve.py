@@ -17,8 +17,8 @@ import threading
 from collections.abc import Callable, Sequence
 
 from tasks import argtypes
-from tasks.messages import text
 from tasks.settings import SettingsError, get_settings
+from tasks.texts import text
 from tui.http_api_schema import DEFAULT_BASE_PATH
 
 log = logging.getLogger(__name__)

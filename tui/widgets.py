@@ -14,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tasks.jobs import RUNNING_STATES
-from tasks.messages import text
+from tasks.texts import text
 from tui.render import format_duration
 
 SYMBOLS = {

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tasks.queue import QueuedMessage
+from tasks.queue import Envelope
 
 STATES = ("waiting", "active", "delayed", "completed", "failed", "stalled")
 RUNNING_STATES = ("waiting", "active", "delayed", "stalled")
@@ -58,7 +58,6 @@ RECORD_ORDER = (
 # Internal fields never shown in a record.
 PRIVATE_FIELDS = ("ticket", "runToken", "message", "score")
 
-MessageFactory = Callable[[str, float], QueuedMessage]
 # A line for a job's log: (level, text).
 LogNote = tuple[str, str]
 
@@ -113,7 +112,7 @@ class JobStore(ABC):
         proxy_type: str,
         force: bool,
         requested_by: str,
-        message: QueuedMessage,
+        envelope: Envelope,
         log_line: str,
     ) -> dict[str, Any]:
         """Atomically: return the running/finished job, or replace all with a new one.
@@ -198,7 +197,7 @@ class JobStore(ABC):
         run_token: str,
         error: str,
         stack_trace: str,
-        retry: QueuedMessage | None,
+        retry: Envelope | None,
         retry_delay_ms: int,
         note: LogNote | None = None,
     ) -> str | None:
@@ -210,7 +209,7 @@ class JobStore(ABC):
 
     @abstractmethod
     def requeue(
-        self, job_id: str, run_token: str, message: QueuedMessage, note: LogNote | None = None
+        self, job_id: str, run_token: str, envelope: Envelope, note: LogNote | None = None
     ) -> bool:
         """An interrupted attempt: back to ``waiting``, not counted as an attempt.
 
@@ -229,7 +228,7 @@ class JobStore(ABC):
         job_id: str,
         kind: str,
         run_token: str,
-        message: QueuedMessage | None,
+        envelope: Envelope | None,
         error: str,
     ) -> bool:
         """Re-enqueue (``message`` given) or fail a lost job, if it is still lost."""

@@ -26,7 +26,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from tasks.catalog import PROXY_TYPES
 from tasks.errors import BackendUnavailable
-from tasks.queue import QueuedMessage
+from tasks.queue import Envelope
 from tasks.settings import Settings, mask_url
 from tasks.store.base import Attempt, JobStore, LogNote, decode_record
 
@@ -360,7 +360,7 @@ class RedisJobStore(JobStore):
         proxy_type: str,
         force: bool,
         requested_by: str,
-        message: QueuedMessage,
+        envelope: Envelope,
         log_line: str,
     ) -> dict[str, Any]:
         outcome, now, flat = self._run(
@@ -375,8 +375,8 @@ class RedisJobStore(JobStore):
                 proxy_type,
                 "1" if force else "0",
                 requested_by,
-                message.ticket,
-                message.data,
+                envelope.ticket,
+                envelope.data,
                 self.settings.max_attempts,
                 self.stall_ms,
                 log_line,
@@ -463,7 +463,7 @@ class RedisJobStore(JobStore):
         run_token: str,
         error: str,
         stack_trace: str,
-        retry: QueuedMessage | None,
+        retry: Envelope | None,
         retry_delay_ms: int,
         note: LogNote | None = None,
     ) -> str | None:
@@ -486,14 +486,14 @@ class RedisJobStore(JobStore):
         return reply.decode() if isinstance(reply, bytes) else None
 
     def requeue(
-        self, job_id: str, run_token: str, message: QueuedMessage, note: LogNote | None = None
+        self, job_id: str, run_token: str, envelope: Envelope, note: LogNote | None = None
     ) -> bool:
         level, line = note or ("", "")
         return bool(
             self._run(
                 "requeue",
                 [self._job_key(job_id), self.queue_key],
-                [run_token, message.ticket, message.data, level, line],
+                [run_token, envelope.ticket, envelope.data, level, line],
             )
         )
 
@@ -523,7 +523,7 @@ class RedisJobStore(JobStore):
         job_id: str,
         kind: str,
         run_token: str,
-        message: QueuedMessage | None,
+        envelope: Envelope | None,
         error: str,
     ) -> bool:
         return bool(
@@ -533,8 +533,8 @@ class RedisJobStore(JobStore):
                 [
                     kind,
                     run_token,
-                    message.ticket if message else "",
-                    message.data if message else "",
+                    envelope.ticket if envelope else "",
+                    envelope.data if envelope else "",
                     error,
                     self.stall_ms,
                     error,

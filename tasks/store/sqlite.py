@@ -35,7 +35,7 @@ from huey import Huey
 
 from tasks.catalog import PROXY_TYPES
 from tasks.errors import BackendUnavailable
-from tasks.queue import QueuedMessage
+from tasks.queue import Envelope
 from tasks.settings import Settings
 from tasks.store.base import Attempt, JobStore, LogNote, decode_record
 
@@ -176,17 +176,17 @@ class SqliteJobStore(JobStore):
             (self.ns, record["jobId"], record["type"], json.dumps(record), message),
         )
 
-    def _push(self, db: sqlite3.Connection, message: QueuedMessage) -> None:
+    def _push(self, db: sqlite3.Connection, envelope: Envelope) -> None:
         """Put a message on Huey's queue, or on its schedule when it has a score."""
-        if message.score is None:
+        if envelope.score is None:
             db.execute(
                 "insert into task (queue, data, priority) values (?, ?, 0)",
-                (self.queue, message.data),
+                (self.queue, envelope.data),
             )
         else:
             db.execute(
                 "insert into schedule (queue, data, timestamp) values (?, ?, ?)",
-                (self.queue, message.data, message.score),
+                (self.queue, envelope.data, envelope.score),
             )
 
     def _queued(self, db: sqlite3.Connection, table: str, message: Any) -> bool:
@@ -262,7 +262,7 @@ class SqliteJobStore(JobStore):
         proxy_type: str,
         force: bool,
         requested_by: str,
-        message: QueuedMessage,
+        envelope: Envelope,
         log_line: str,
     ) -> dict[str, Any]:
         with self._write() as db:
@@ -293,11 +293,11 @@ class SqliteJobStore(JobStore):
                 "requestedBy": requested_by,
                 "attemptsMade": 0,
                 "maxAttempts": self.settings.max_attempts,
-                "ticket": message.ticket,
+                "ticket": envelope.ticket,
                 "forced": "1" if force else "0",
             }
-            self._save(db, record, message.data)
-            self._push(db, message)
+            self._save(db, record, envelope.data)
+            self._push(db, envelope)
             self._log(db, job_id, "info", log_line, now)
         return {"outcome": "queued", "now": now, "job": self._decode(record, now)}
 
@@ -427,7 +427,7 @@ class SqliteJobStore(JobStore):
         run_token: str,
         error: str,
         stack_trace: str,
-        retry: QueuedMessage | None,
+        retry: Envelope | None,
         retry_delay_ms: int,
         note: LogNote | None = None,
     ) -> str | None:
@@ -456,7 +456,7 @@ class SqliteJobStore(JobStore):
         return "failed"
 
     def requeue(
-        self, job_id: str, run_token: str, message: QueuedMessage, note: LogNote | None = None
+        self, job_id: str, run_token: str, envelope: Envelope, note: LogNote | None = None
     ) -> bool:
         with self._write() as db:
             found = self._fenced(db, job_id, run_token)
@@ -470,11 +470,11 @@ class SqliteJobStore(JobStore):
             record.update(
                 state="waiting",
                 attemptsMade=max(int(record.get("attemptsMade") or 1) - 1, 0),
-                ticket=message.ticket,
+                ticket=envelope.ticket,
                 enqueuedAt=_now(),
             )
-            self._save(db, record, message.data)
-            self._push(db, message)
+            self._save(db, record, envelope.data)
+            self._push(db, envelope)
         return True
 
     def find_lost(self, types: Sequence[str] = ()) -> list[dict[str, Any]]:
@@ -502,7 +502,7 @@ class SqliteJobStore(JobStore):
         job_id: str,
         kind: str,
         run_token: str,
-        message: QueuedMessage | None,
+        envelope: Envelope | None,
         error: str,
     ) -> bool:
         with self._write() as db:
@@ -518,12 +518,12 @@ class SqliteJobStore(JobStore):
             if old is not None:
                 self._unqueue(db, old, "schedule")
             record.pop("runToken", None)
-            if message is not None:
-                record.update(state="waiting", ticket=message.ticket, enqueuedAt=now)
+            if envelope is not None:
+                record.update(state="waiting", ticket=envelope.ticket, enqueuedAt=now)
                 if kind == "stalled":
                     record["error"] = error
-                self._save(db, record, message.data)
-                self._push(db, message)
+                self._save(db, record, envelope.data)
+                self._push(db, envelope)
             else:
                 record.update(state="failed", finishedAt=now, error=error)
                 self._save(db, record, None)

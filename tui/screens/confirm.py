@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tasks.messages import text
+from tasks.texts import text
 
 
 class ConfirmScreen(ModalScreen[bool]):

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer
 
 from tasks.catalog import CATALOG, PROXY_TYPES
-from tasks.messages import text
+from tasks.texts import text
 from tui.widgets import Banner, HeaderBar, TypeCard
 
 CHANGES_STATE = ("sync", "force", "cleanup", "cleanup_all")

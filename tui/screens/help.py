@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tasks.messages import text
+from tasks.texts import text
 
 
 class HelpScreen(ModalScreen[None]):

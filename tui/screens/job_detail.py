@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from tasks.jobs import FINISHED_STATES
-from tasks.messages import text
+from tasks.texts import text
 from tui.widgets import STATE_STYLES, SYMBOLS, bar, fmt_ago, fmt_duration, state_word
 
 TIME_FIELDS = ("createdAt", "startedAt", "finishedAt", "heartbeatAt", "retryAt", "enqueuedAt")

@@ -12,7 +12,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from tasks.messages import text
+from tasks.texts import text
 from tui.widgets import SYMBOLS, fmt_duration, state_word
 
 COLUMNS = ("state", "type", "job", "progress", "age", "by")
