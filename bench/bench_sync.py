@@ -21,7 +21,6 @@ Prints figures, asserts nothing.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import resource
 import subprocess
@@ -65,9 +64,7 @@ class BenchRun:
 
 
 def settings_for(url: str, database_url: str) -> Settings:
-    return dataclasses.replace(
-        Settings(),
-        siasn_base_url=url,
+    return Settings(siasn_base_url=url,
         siasn_token="fake-token",
         database_url=database_url,
         request_backoff=0.05,

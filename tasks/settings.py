@@ -4,23 +4,38 @@ Every time limit is a setting so that tests can run the whole life cycle of a jo
 (heartbeats, stalls, backoff, the attempt limit) in seconds instead of minutes.
 
 Precedence: real environment variables, then the file named by ``PROXYTUI_CONFIG``,
-then ``./.env``, then the defaults below.
+then ``./.env``, then the defaults below. ``Settings(...)`` alone is the defaults plus
+what it is given; ``load_settings()`` is what reads the environment and the files.
 """
 
 from __future__ import annotations
 
-import math
 import os
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from platformdirs import user_data_dir
+from pydantic import Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from tasks.catalog import PROXY_TYPES
+from tasks.errors import ProxytuiError
+from tasks.texts import text
+
+ENV_PREFIX = "PROXYTUI_"
+PER_TYPE_CONCURRENCY = ENV_PREFIX + "FETCH_CONCURRENCY_"
 
 
-class SettingsError(ValueError):
+class SettingsError(ProxytuiError, ValueError):
     """A setting has a value we cannot use; the message names the variable."""
 
 
@@ -28,42 +43,111 @@ def default_database_url() -> str:
     return f"sqlite:///{Path(user_data_dir('proxytui')) / 'proxytui.db'}"
 
 
-@dataclass(frozen=True)
-class Settings:
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+"""A duration that must pass before something happens: zero would mean a busy loop."""
+Wait = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+"""A wait that may be zero (retry at once, never fresh)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_ignore_empty=True,
+        frozen=True,
+        extra="ignore",
+        populate_by_name=True,
+    )
+
     redis_url: str = "redis://localhost:6379/0"
     queue: str = "redis"
-    database_url: str = field(default_factory=default_database_url)
+    database_url: str = Field(default_factory=default_database_url)
     key_prefix: str = "proxytui:"
     lang: str = ""
 
-    siasn_base_url: str = "https://api-siasn.bkn.go.id"
-    siasn_token: str = field(default="", repr=False)
-    siasn_token_file: str = ""
-    siasn_token_redis_key: str = "bknsiasn:access_token"
+    siasn_base_url: str = Field(
+        "https://api-siasn.bkn.go.id", validation_alias="SIASN_BASE_URL"
+    )
+    siasn_token: str = Field("", repr=False, validation_alias="SIASN_TOKEN")
+    siasn_token_file: str = Field("", validation_alias="SIASN_TOKEN_FILE")
+    siasn_token_redis_key: str = Field(
+        "bknsiasn:access_token", validation_alias="SIASN_TOKEN_REDIS_KEY"
+    )
+
+    # SIASN_* variables are shared with the seed's other tools, so they carry no prefix.
 
     # Job life cycle, in seconds.
-    heartbeat_interval: float = 5.0
-    stall_after: float = 30.0
-    reaper_interval: float = 5.0
-    worker_ttl: float = 15.0
-    backoff_base: float = 5.0
-    max_attempts: int = 3
-    attempt_limit: float = 1800.0
-    poll_interval: float = 1.0
-    redis_socket_timeout: float = 2.0
+    heartbeat_interval: Seconds = 5.0
+    stall_after: Seconds = 30.0
+    reaper_interval: Seconds = 5.0
+    worker_ttl: Seconds = 15.0
+    backoff_base: Wait = 5.0
+    max_attempts: Annotated[int, Field(ge=1)] = 3
+    attempt_limit: Seconds = 1800.0
+    poll_interval: Seconds = 1.0
+    redis_socket_timeout: Seconds = 2.0
 
     # Upstream client.
-    fetch_concurrency: int = 4
-    fetch_concurrency_by_type: tuple[tuple[str, int], ...] = ()
-    request_retries: int = 4
-    request_backoff: float = 0.5
-    page_cap: int = 5000
+    fetch_concurrency: Annotated[int, Field(ge=1)] = 4
+    # PROXYTUI_FETCH_CONCURRENCY_<TYPE>: one variable per proxy type, gathered by load_settings.
+    fetch_concurrency_by_type: dict[str, Annotated[int, Field(ge=1)]] = Field(
+        default_factory=dict, exclude=True
+    )
+    request_retries: Annotated[int, Field(ge=0)] = 4
+    request_backoff: Wait = 0.5
+    page_cap: Annotated[int, Field(ge=1)] = 5000
 
     # HTTP API (tui/http_api.py): "name:key,name2:key2"; kept out of repr.
-    api_keys: str = field(default="", repr=False)
+    api_keys: str = Field("", repr=False)
+
+    # A completed sync younger than this answers a new request instead of queueing one.
+    fresh_for: Wait = 600.0
+    # Cron expression(s) for scheduled syncs; empty = no schedule.
+    schedule: str = ""
+    # Time zone of the schedule; empty = the host's zone.
+    tz: str = ""
+    # How late a missed scheduled slot may still run.
+    schedule_grace: Wait = 3600.0
+    # Runs kept in the ledger per type.
+    history_keep: Annotated[int, Field(ge=1)] = 1000
+    # Serve /metrics without an API key.
+    metrics_public: bool = False
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only what the constructor is given: the environment is read by load_settings."""
+        return (init_settings,)
+
+    @field_validator("queue")
+    @classmethod
+    def _known_queue(cls, value: str) -> str:
+        if value != "redis" and not value.startswith("sqlite:///"):
+            raise ValueError(text("settings.queue"))
+        return value
+
+    @field_validator("lang")
+    @classmethod
+    def _known_lang(cls, value: str) -> str:
+        # Unlike LANG, this one is ours: a typo should not quietly mean English.
+        if value and value.strip().lower() not in ("en", "id"):
+            raise ValueError(text("settings.lang"))
+        return value
 
     def concurrency_for(self, proxy_type: str) -> int:
-        return dict(self.fetch_concurrency_by_type).get(proxy_type, self.fetch_concurrency)
+        return self.fetch_concurrency_by_type.get(proxy_type, self.fetch_concurrency)
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with ``changes`` applied and validated (bad values raise SettingsError)."""
+        return _build({**self._fields(), **changes})
+
+    def _fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in type(self).model_fields}
 
     @property
     def embedded(self) -> bool:
@@ -90,107 +174,114 @@ def mask_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
 
 
-# Environment variable -> Settings field.
+def env_name(field: str) -> str:
+    """The environment variable that sets ``field``."""
+    alias = Settings.model_fields[field].validation_alias
+    return alias if isinstance(alias, str) else ENV_PREFIX + field.upper()
+
+
+# Environment variable -> Settings field (the per-type concurrency variables aside).
 ENV_NAMES: dict[str, str] = {
-    "PROXYTUI_REDIS_URL": "redis_url",
-    "PROXYTUI_QUEUE": "queue",
-    "PROXYTUI_DATABASE_URL": "database_url",
-    "PROXYTUI_KEY_PREFIX": "key_prefix",
-    "PROXYTUI_LANG": "lang",
-    "SIASN_BASE_URL": "siasn_base_url",
-    "SIASN_TOKEN": "siasn_token",
-    "SIASN_TOKEN_FILE": "siasn_token_file",
-    "SIASN_TOKEN_REDIS_KEY": "siasn_token_redis_key",
-    "PROXYTUI_HEARTBEAT_INTERVAL": "heartbeat_interval",
-    "PROXYTUI_STALL_AFTER": "stall_after",
-    "PROXYTUI_REAPER_INTERVAL": "reaper_interval",
-    "PROXYTUI_WORKER_TTL": "worker_ttl",
-    "PROXYTUI_BACKOFF_BASE": "backoff_base",
-    "PROXYTUI_MAX_ATTEMPTS": "max_attempts",
-    "PROXYTUI_ATTEMPT_LIMIT": "attempt_limit",
-    "PROXYTUI_POLL_INTERVAL": "poll_interval",
-    "PROXYTUI_REDIS_SOCKET_TIMEOUT": "redis_socket_timeout",
-    "PROXYTUI_FETCH_CONCURRENCY": "fetch_concurrency",
-    "PROXYTUI_REQUEST_RETRIES": "request_retries",
-    "PROXYTUI_REQUEST_BACKOFF": "request_backoff",
-    "PROXYTUI_PAGE_CAP": "page_cap",
-    "PROXYTUI_API_KEYS": "api_keys",
+    env_name(field): field
+    for field in Settings.model_fields
+    if field != "fetch_concurrency_by_type"
 }
 
 
-def read_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; blank lines and # comments ignored; quotes stripped."""
-    values: dict[str, str] = {}
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        key = key.strip().removeprefix("export ").strip()
-        values[key] = value.strip().strip("'\"")
-    return values
+# What a validation error's location may say (field name or alias) -> field.
+_FIELD_OF: dict[str, str] = {
+    **{field: field for field in Settings.model_fields},
+    **{name: field for name, field in ENV_NAMES.items()},
+}
 
 
-def gather_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
-    environ = dict(os.environ if environ is None else environ)
-    merged: dict[str, str] = {}
-    dotenv = Path.cwd() / ".env"
-    if dotenv.is_file():
-        merged.update(read_env_file(dotenv))
+class _Environ(EnvSettingsSource):
+    """pydantic-settings' environment source, over a given mapping instead of os.environ."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        # As the stock source does with this model's config: names in any case, empty = unset.
+        return {key.lower(): value for key, value in self._environ.items() if value}
+
+
+def _env_files(environ: Mapping[str, str]) -> list[Path]:
+    """./.env, then the file named by PROXYTUI_CONFIG (later files win)."""
+    files = [Path.cwd() / ".env"]
     config = environ.get("PROXYTUI_CONFIG")
     if config:
         path = Path(config).expanduser()
         if not path.is_file():
-            raise SettingsError(f"PROXYTUI_CONFIG names {path}, which is not a readable file")
-        merged.update(read_env_file(path))
-    merged.update(environ)
-    return merged
+            raise SettingsError(text("settings.config_missing", path=path))
+        files.append(path)
+    return files
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
+def _per_type_concurrency(*sources: Mapping[str, str | None]) -> dict[str, str]:
+    """PROXYTUI_FETCH_CONCURRENCY_<TYPE> of the known types (any case), later sources winning."""
+    found: dict[str, str] = {}
+    for source in sources:
+        upper = {key.upper(): value for key, value in source.items() if value}
+        for proxy_type in PROXY_TYPES:
+            value = upper.get(PER_TYPE_CONCURRENCY + proxy_type.upper())
+            if value:
+                found[proxy_type] = value
+    return found
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from the environment; a bad value raises SettingsError naming it."""
-    env = gather_environment(environ)
-    types = {f.name: f.type for f in fields(Settings)}
-    values: dict[str, object] = {}
-    for name, attr in ENV_NAMES.items():
-        raw = env.get(name)
-        if raw is None or raw == "":
-            continue
-        kind = types[attr]
-        try:
-            if kind == "float":
-                value: object = float(raw)
-                if not 0 < value < math.inf:  # type: ignore[operator]  # nan fails too
-                    raise ValueError
-            elif kind == "int":
-                value = int(raw)
-                if value < 1:  # type: ignore[operator]
-                    raise ValueError
-            else:
-                value = raw
-        except ValueError:
-            raise SettingsError(f"{name}={raw!r} is not a positive {kind}") from None
-        values[attr] = value
-    per_type = []
-    for proxy_type in PROXY_TYPES:
-        raw = env.get(f"PROXYTUI_FETCH_CONCURRENCY_{proxy_type.upper()}")
-        if raw:
-            if not raw.isdigit() or int(raw) < 1:
-                raise SettingsError(
-                    f"PROXYTUI_FETCH_CONCURRENCY_{proxy_type.upper()}={raw!r} "
-                    "is not a positive int"
-                )
-            per_type.append((proxy_type, int(raw)))
-    values["fetch_concurrency_by_type"] = tuple(per_type)
-    settings = Settings(**values)  # type: ignore[arg-type]
-    if not (settings.queue == "redis" or settings.queue.startswith("sqlite:///")):
-        raise SettingsError(
-            f"PROXYTUI_QUEUE={settings.queue!r}: use 'redis' or 'sqlite:///path/to/queue.db'"
-        )
-    if settings.lang and settings.lang.strip().lower() not in ("en", "id"):
-        # Unlike LANG, this one is ours: a typo should not quietly mean English.
-        raise SettingsError(f"PROXYTUI_LANG={settings.lang!r}: use 'en' or 'id'")
-    return settings
+    environ = os.environ if environ is None else environ
+    dotenv = DotEnvSettingsSource(Settings, env_file=_env_files(environ))
+    from_env = _Environ(Settings, environ)
+    values: dict[str, Any] = {**dotenv(), **from_env()}
+    per_type = _per_type_concurrency(dotenv.env_vars, environ)
+    if per_type:
+        values["fetch_concurrency_by_type"] = per_type
+    return _build(values)
+
+
+def _build(values: dict[str, Any]) -> Settings:
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise SettingsError(_one_line(exc)) from None
+
+
+def _one_line(exc: ValidationError) -> str:
+    """The first problem, as NAME='value': what to use instead."""
+    error = exc.errors()[0]
+    loc = [str(part) for part in error["loc"]]
+    field = _FIELD_OF.get(loc[0], loc[0])
+    if field == "fetch_concurrency_by_type" and len(loc) > 1:
+        name = PER_TYPE_CONCURRENCY + loc[1].upper()
+    else:
+        name = env_name(field) if field in Settings.model_fields else loc[0]
+    return text("settings.invalid", name=name, value=error.get("input"), rule=_rule(field, error))
+
+
+def _rule(field: str, error: Mapping[str, Any]) -> str:
+    """What a valid value looks like, from the field's own bounds."""
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    info: FieldInfo | None = Settings.model_fields.get(field)
+    if field == "fetch_concurrency_by_type" or info is None:
+        return text("settings.rule.count", min=1)
+    bounds = {
+        kind: getattr(meta, kind)
+        for meta in info.metadata
+        for kind in ("gt", "ge")
+        if getattr(meta, kind, None) is not None
+    }
+    if info.annotation is bool:
+        return text("settings.rule.bool")
+    if info.annotation is int:
+        return text("settings.rule.count", min=bounds.get("ge", 0))
+    if "gt" in bounds:
+        return text("settings.rule.seconds_positive")
+    return text("settings.rule.seconds")
 
 
 _current: Settings | None = None
@@ -208,5 +299,5 @@ def configure(settings: Settings | None = None, **overrides: object) -> Settings
     """Replace the process-wide settings (the demo and tests use this)."""
     global _current
     base = settings or get_settings()
-    _current = replace(base, **overrides) if overrides else base
+    _current = base.replace(**overrides) if overrides else base
     return _current

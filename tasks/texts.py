@@ -390,6 +390,39 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "{rejected} baris tidak dapat disimpan dan tidak dimasukkan; "
         "alasan pertama di bawah.",
     },
+    # -- house --
+    "settings.invalid": {
+        "en": "{name}={value!r}: use {rule}.",
+        "id": "{name}={value!r}: gunakan {rule}.",
+    },
+    "settings.rule.seconds_positive": {
+        "en": "a number of seconds greater than 0",
+        "id": "jumlah detik lebih dari 0",
+    },
+    "settings.rule.seconds": {
+        "en": "a number of seconds, 0 or more",
+        "id": "jumlah detik, 0 atau lebih",
+    },
+    "settings.rule.count": {
+        "en": "a whole number, {min} or more",
+        "id": "bilangan bulat, {min} atau lebih",
+    },
+    "settings.rule.bool": {
+        "en": "true or false",
+        "id": "true atau false",
+    },
+    "settings.queue": {
+        "en": "'redis' or 'sqlite:///path/to/queue.db'",
+        "id": "'redis' atau 'sqlite:///path/ke/queue.db'",
+    },
+    "settings.lang": {
+        "en": "'en' or 'id'",
+        "id": "'en' atau 'id'",
+    },
+    "settings.config_missing": {
+        "en": "PROXYTUI_CONFIG names {path}, which is not a readable file.",
+        "id": "PROXYTUI_CONFIG menunjuk {path}, yang bukan berkas yang dapat dibaca.",
+    },
 }
 
 

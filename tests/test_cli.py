@@ -215,7 +215,7 @@ def test_a_setting_that_is_not_a_usable_number_is_named(job_env, name, raw):
     # nan once escaped as "unexpected error: ValueError"; inf was taken as a time limit.
     result = run({**job_env, name: raw}, "jobs")
     assert result.returncode == 2, result
-    assert f"{name}={raw!r} is not a positive" in result.stderr
+    assert f"{name}={raw!r}: use " in result.stderr
     assert "unexpected" not in result.stderr and "Traceback" not in result.stderr
 
 

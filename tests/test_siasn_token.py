@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import uuid
 
@@ -39,7 +38,7 @@ def _settings(**kw) -> Settings:
         siasn_token_redis_key=f"proxytui-test:{uuid.uuid4().hex}:absent",
         redis_socket_timeout=1.0,
     )
-    return dataclasses.replace(Settings(), **(base | kw))
+    return Settings(**(base | kw))
 
 
 def test_env_wins_over_file_and_redis(tmp_path, redis_key):

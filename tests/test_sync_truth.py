@@ -7,7 +7,6 @@ sync however the pages fell; a cancelled, fenced-out or failed run publishes not
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -68,7 +67,7 @@ def expected_ids(records: list[dict]) -> dict[str, dict]:
 
 @pytest.fixture
 def settings(siasn_settings: Settings, database_url: str) -> Settings:
-    return dataclasses.replace(siasn_settings, database_url=database_url)
+    return siasn_settings.replace(database_url=database_url)
 
 
 @pytest.mark.parametrize("proxy_type", PROXY_TYPES)
@@ -102,7 +101,7 @@ def test_every_value_lands_as_prepared(
     fake_siasn: FakeSiasn, siasn_settings: Settings, sqlite_url: str
 ) -> None:
     """Full content check on SQLite, where stored values compare directly."""
-    settings = dataclasses.replace(siasn_settings, database_url=sqlite_url)
+    settings = siasn_settings.replace(database_url=sqlite_url)
     sync_proxy("pangkat", StandInRun(settings))
     table = get_proxy_type("pangkat").table
     got = {row[0]: row[1:] for row in live_rows(sqlite_url, table.name)}
@@ -124,8 +123,7 @@ def test_page_boundaries_do_not_change_the_table(
     tables, written = [], []
     for cap, concurrency in ((None, 1), (97, 4)):
         fake = make_fake_siasn(quirks=Quirks.dense(limit_cap=cap))
-        settings = dataclasses.replace(
-            siasn_settings,
+        settings = siasn_settings.replace(
             siasn_base_url=fake.base_url,
             database_url=database_url,
             fetch_concurrency=concurrency,
@@ -199,7 +197,7 @@ def test_an_upstream_failure_leaves_live_rows_untouched(
     before = live_rows(database_url, "proxy_pensiun")
     fake_siasn.faults = Faults(fail_from_page=2, fail_kind="503")
     with pytest.raises(UpstreamUnavailable):
-        sync_proxy("pensiun", StandInRun(dataclasses.replace(settings, request_retries=1)))
+        sync_proxy("pensiun", StandInRun(settings.replace(request_retries=1)))
     assert live_rows(database_url, "proxy_pensiun") == before
     assert_no_staging_left(database_url)
 
@@ -233,9 +231,7 @@ def test_duplicates_removed_counts_the_upstreams_copies_not_the_walks_own_reread
     fake = make_fake_siasn(
         rows=3000, quirks=Quirks.dense(early_start_rate=0.0, overlap_rate=0.0), faults=Faults()
     )
-    settings = dataclasses.replace(
-        Settings(),
-        siasn_base_url=fake.base_url,
+    settings = Settings(siasn_base_url=fake.base_url,
         siasn_token=fake.token,
         siasn_token_file="",
         database_url=sqlite_url,

@@ -8,7 +8,6 @@ failures; quirks are fixed per server, so use `make_fake_siasn(quirks=...)` for 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -70,9 +69,7 @@ def fake_siasn(make_fake_siasn: Callable[..., FakeSiasn]) -> FakeSiasn:
 @pytest.fixture
 def siasn_settings(fake_siasn: FakeSiasn) -> Settings:
     """Settings pointing at `fake_siasn`, with its token and fast per-request backoff."""
-    return dataclasses.replace(
-        Settings(),
-        siasn_base_url=fake_siasn.base_url,
+    return Settings(siasn_base_url=fake_siasn.base_url,
         siasn_token=fake_siasn.token,
         siasn_token_file="",
         request_retries=4,
