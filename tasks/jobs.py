@@ -14,6 +14,7 @@ from typing import Any
 
 from tasks.backend import Backend, current_backend
 from tasks.catalog import CATALOG, PROXY_TYPES, get_proxy_type
+from tasks.contract import JobRecord
 from tasks.errors import BackendUnavailable, InvalidJobId
 from tasks.store.base import FINISHED_STATES, RECORD_ORDER, RUNNING_STATES, STATES
 from tasks.texts import text
@@ -70,8 +71,8 @@ def request_sync(
     envelope = backend.envelopes.build(name)
     log_line = f"Queued by {who}" + (" (forced)" if force else "")
     answer = backend.store.request_sync(name, force, who, envelope, log_line)
-    job = answer["job"]
-    if answer["outcome"] == "queued":
+    job = answer.job
+    if answer.outcome == "queued":
         key = "sync.forced" if force else "sync.queued"
         return {
             "success": True,
@@ -82,7 +83,7 @@ def request_sync(
         }
     state = job["state"]
     if state in FINISHED_STATES:
-        minutes = _minutes_ago(answer["now"], job.get("finishedAt"))
+        minutes = _minutes_ago(answer.now, job.get("finishedAt"))
         return {
             "success": True,
             "status": state,
@@ -138,7 +139,7 @@ def list_jobs(proxy_type: str | None = None, backend: Backend | None = None) -> 
     """Every job, grouped by state, newest first."""
     types = [get_proxy_type(proxy_type).name] if proxy_type else list(PROXY_TYPES)
     backend = backend or current_backend()
-    groups: dict[str, list[dict[str, Any]]] = {state: [] for state in STATES}
+    groups: dict[str, list[JobRecord]] = {state: [] for state in STATES}
     for record in backend.store.list_jobs(types):
         groups.setdefault(record["state"], []).append(record)
     for records in groups.values():

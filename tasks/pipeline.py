@@ -206,17 +206,17 @@ def _run(
         etaSeconds=None,
     )
     counts = staged.finalize()
-    duplicates = counts["duplicates_removed"] - stats.rows_reread
-    if counts["rejected"]:
-        run.log(text("pipeline.rejected", rejected=counts["rejected"]), "warning")
-        for sample in counts["reject_samples"]:
+    duplicates = counts.duplicates_removed - stats.rows_reread
+    if counts.rejected:
+        run.log(text("pipeline.rejected", rejected=counts.rejected), "warning")
+        for sample in counts.reject_samples:
             run.log(f"rejected {sample}", "warning")
 
     run.report(
         progress=PUBLISH_AT,
         stage="publishing",
         message=text(
-            "pipeline.publishing", type=proxy.name, rows=counts["rows"], table=proxy.table.name
+            "pipeline.publishing", type=proxy.name, rows=counts.rows, table=proxy.table.name
         ),
     )
 
@@ -241,9 +241,9 @@ def _run(
         type=proxy.name,
         inserted=inserted,
         duplicates=duplicates,
-        derived=counts["ids_derived"],
-        null_ids=counts["null_ids"],
-        rejected=counts["rejected"],
+        derived=counts.ids_derived,
+        null_ids=counts.null_ids,
+        rejected=counts.rejected,
         pages=stats.pages,
         seconds=round(duration_ms / 1000, 1),
     )
@@ -256,9 +256,9 @@ def _run(
         "written": published.written,
         "removed": published.removed,
         "duplicates_removed": duplicates,
-        "ids_derived": counts["ids_derived"],
-        "null_ids": counts["null_ids"],
-        "rejected": counts["rejected"],
+        "ids_derived": counts.ids_derived,
+        "null_ids": counts.null_ids,
+        "rejected": counts.rejected,
         "pages": stats.pages,
         "expectedTotal": progress.last.expected_total if progress.last else None,
         "requests": stats.requests,

@@ -241,7 +241,9 @@ def record_failure(run: RunContext, exc: BaseException) -> None:
         retry = run.backend.envelopes.build(run.proxy_type, delay)
     # The error is a sentence of its own; inside the log line it runs on after a colon.
     clause = error[:-1] if error.endswith(".") else error
-    values = {"attempt": attempt.attempt, "maxAttempts": attempt.max_attempts, "error": clause}
+    values: dict[str, Any] = {
+        "attempt": attempt.attempt, "maxAttempts": attempt.max_attempts, "error": clause
+    }
     if retry is not None:
         level, line = "warning", text("run.retry", delay=f"{delay:g}", **values)
     else:

@@ -423,6 +423,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "PROXYTUI_CONFIG names {path}, which is not a readable file.",
         "id": "PROXYTUI_CONFIG menunjuk {path}, yang bukan berkas yang dapat dibaca.",
     },
+    "watchdog.orphan_requeued": {
+        "en": "Its queued task was lost (never picked up); queued again.",
+        "id": "Tugas antreannya hilang (tidak pernah diambil); diantrekan ulang.",
+    },
 }
 
 

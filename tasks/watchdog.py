@@ -32,22 +32,22 @@ def reap_lost_jobs(backend: Backend, suspects: set[str] | None = None) -> int:
     recovered = 0
     seen_orphans: set[str] = set()
     for lost in backend.store.find_lost():
-        if lost["kind"] == "orphan" and suspects is not None:
-            seen_orphans.add(lost["jobId"])
-            if lost["jobId"] not in suspects:
+        if lost.kind == "orphan" and suspects is not None:
+            seen_orphans.add(lost.job_id)
+            if lost.job_id not in suspects:
                 continue
-        if lost["kind"] == "stalled":
-            retry = lost["attemptsMade"] < lost["maxAttempts"]
+        if lost.kind == "stalled":
+            retry = lost.attempts_made < lost.max_attempts
             outcome = text("run.stalled.requeued" if retry else "run.stalled.failed")
-            error = text("run.stalled", worker=lost["worker"] or "?", outcome=outcome)
+            error = text("run.stalled", worker=lost.worker or "?", outcome=outcome)
         else:
             retry = True
-            error = "Its queued task was lost (never picked up); queued again."
-        envelope = backend.envelopes.build(lost["type"]) if retry else None
-        if backend.store.recover(lost["jobId"], lost["kind"], lost["runToken"], envelope, error):
-            logger.warning("%s: %s", lost["jobId"], error)
+            error = text("watchdog.orphan_requeued")
+        envelope = backend.envelopes.build(lost.type) if retry else None
+        if backend.store.recover(lost.job_id, lost.kind, lost.run_token, envelope, error):
+            logger.warning("%s: %s", lost.job_id, error)
             recovered += 1
-            seen_orphans.discard(lost["jobId"])
+            seen_orphans.discard(lost.job_id)
     if suspects is not None:
         suspects.clear()
         suspects.update(seen_orphans)
@@ -92,11 +92,12 @@ def ensure_watchdog(backend: Backend) -> Watchdog:
     """Start this process's watchdog once (worker threads of one process share it)."""
     global _watchdog
     with _lock:
-        alive = _watchdog is not None and _watchdog.is_alive()
-        if not alive or _watchdog.worker_id != f"{socket.gethostname()}:{os.getpid()}":
-            _watchdog = Watchdog(backend)
-            _watchdog.start()
-        return _watchdog
+        current = _watchdog
+        this_process = f"{socket.gethostname()}:{os.getpid()}"
+        if current is None or not current.is_alive() or current.worker_id != this_process:
+            current = _watchdog = Watchdog(backend)
+            current.start()
+        return current
 
 
 def stop_watchdog() -> None:

@@ -57,13 +57,13 @@ def test_ids_do_not_depend_on_page_order(database_url: str) -> None:
     assert first == second
     distinct = len({row_hash(r) for r in rows})
     assert sum(new) == distinct  # stage() counted exactly the rows new to the run
-    assert first["received"] == len(rows) + 40
-    assert first["duplicates_removed"] == 40
-    assert first["rejected"] == 1
-    assert first["rows"] == len(table_a) == distinct - 1
-    assert first["null_ids"] == 6
-    assert first["ids_derived"] == len(range(0, 300, 37)) + 1  # twins + a third "id-0000"
-    assert "bad-date" in first["reject_samples"][0] and "tgl_usulan" in first["reject_samples"][0]
+    assert first.received == len(rows) + 40
+    assert first.duplicates_removed == 40
+    assert first.rejected == 1
+    assert first.rows == len(table_a) == distinct - 1
+    assert first.null_ids == 6
+    assert first.ids_derived == len(range(0, 300, 37)) + 1  # twins + a third "id-0000"
+    assert "bad-date" in first.reject_samples[0] and "tgl_usulan" in first.reject_samples[0]
 
 
 def test_the_smallest_hash_keeps_the_id(database_url: str) -> None:
@@ -117,7 +117,7 @@ def test_an_upstream_id_that_looks_derived_falls_back_to_the_full_hash(
     table = {r[0]: r[1] for r in live_rows(database_url, PROXY.table.name, "id, nama")}
     assert table[impostor["id"]] == "impostor"
     assert table[f"a~{row_hash(loser)}"] == loser["nama"]
-    assert counts["rows"] == 3
+    assert counts.rows == 3
 
 
 @pytest.mark.parametrize("page", [1, 7])
@@ -143,8 +143,8 @@ def test_unstorable_rows_are_counted_not_fatal(database_url: str) -> None:
         assert staged.stage(rows).new == 4
         counts = staged.finalize()
         assert staged.publish(lambda: True).total == 1
-    assert counts["rejected"] == 3 and counts["duplicates_removed"] == 1
-    assert len(counts["reject_samples"]) == 3
+    assert counts.rejected == 3 and counts.duplicates_removed == 1
+    assert len(counts.reject_samples) == 3
     assert live_rows(database_url, PROXY.table.name, "id") == [("ok",)]
 
 
@@ -167,6 +167,6 @@ def test_postgres_refusing_a_value_rejects_that_row_only(postgres_url: str) -> N
         assert staged.stage(rows) == (0, 5)
         counts = staged.finalize()
         staged.publish(lambda: True)
-    assert counts["rejected"] == 1
-    assert "database refused" in counts["reject_samples"][0]
+    assert counts.rejected == 1
+    assert "database refused" in counts.reject_samples[0]
     assert [r[0] for r in live_rows(postgres_url, PROXY.table.name, "id")] == ["0", "1", "2", "4"]

@@ -24,7 +24,7 @@ def backend(job_settings) -> Backend:
 def queue(backend: Backend, proxy_type: str = "pangkat", force: bool = False):
     envelope = backend.envelopes.build(proxy_type)
     answer = backend.store.request_sync(proxy_type, force, "tester", envelope, "queued")
-    return answer["job"]["jobId"], envelope
+    return answer.job["jobId"], envelope
 
 
 def claim(backend: Backend, proxy_type: str, ticket: str, token: str = "tok") -> Attempt:
@@ -115,7 +115,7 @@ def test_a_waiting_job_whose_message_vanished_is_found_and_queued_again(backend)
     assert store.find_lost() == []  # not before the stall limit
     time.sleep(backend.settings.stall_after + 0.3)
     lost = store.find_lost()
-    assert [(item["jobId"], item["kind"]) for item in lost] == [(job_id, "orphan")]
+    assert [(item.job_id, item.kind) for item in lost] == [(job_id, "orphan")]
     assert reap_lost_jobs(backend) == 1
     assert store.find_lost() == []
     assert store.overview(["pg_profesi"])["queued"] == 1

@@ -301,7 +301,7 @@ class FakeSiasn:
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         length = int(req.headers.get("Content-Length") or 0)
         raw_body = req.rfile.read(length) if length else b""
-        record = dict(
+        record: dict[str, Any] = dict(
             seq=next(self._seq),
             proxy_type=None,
             method=method,
@@ -541,6 +541,7 @@ def _send(
 
 
 def _write(req: _Handler) -> None:
+    assert req.reply is not None, "_write follows _reply"
     status, body, ctype, headers = req.reply
     req.send_response(status)
     req.send_header("Content-Type", ctype)

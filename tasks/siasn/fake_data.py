@@ -18,7 +18,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
 
 from tasks.catalog import AGENCY_ID, PROXY_TYPES, get_proxy_type

@@ -60,7 +60,7 @@ def resolve_token(settings: Settings) -> str:
         settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
     )
     try:
-        token = _clean(client.get(key))  # type: ignore[arg-type]
+        token = _clean(client.get(key))
     except redis.RedisError as exc:
         # Not permanent: Redis may be back by the next attempt, and the token with it.
         tried.append(f"{where} (unreachable: {exc})")

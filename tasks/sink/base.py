@@ -20,10 +20,11 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from tasks.catalog import Column, ProxyType, TableSpec
 from tasks.clean import Novelty, Rejected, RowFacts, preparer_for, row_facts, row_hash, source_id
+from tasks.contract import FinalizeCounts
 from tasks.errors import JobCancelled, PermanentFailure, ProxytuiError
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def staging_prefix(proxy: ProxyType) -> str:
 
 
 Record = tuple[Any, ...]
+T = TypeVar("T")
 
 
 class Published(NamedTuple):
@@ -233,7 +235,7 @@ class StagedTable(ABC):
             future.result()
             self._writes.popleft()
 
-    def finalize(self) -> dict[str, Any]:
+    def finalize(self) -> FinalizeCounts:
         """Give every staged row its final id, set-based and independent of page order.
 
         Within a group of distinct rows sharing an upstream id, the smallest content hash
@@ -280,18 +282,18 @@ class StagedTable(ABC):
                 if rejected
                 else []
             )
-        return {
-            "received": self.received,
-            "distinct": distinct,
-            "rows": distinct - rejected,
-            "duplicates_removed": self.received - self.new,
-            "ids_derived": derived,
-            "null_ids": null_ids,
-            "rejected": rejected,
-            "reject_samples": [
+        return FinalizeCounts(
+            received=self.received,
+            distinct=distinct,
+            rows=distinct - rejected,
+            duplicates_removed=self.received - self.new,
+            ids_derived=derived,
+            null_ids=null_ids,
+            rejected=rejected,
+            reject_samples=[
                 f"id {src if src is not None else 'null'}: {reason}" for src, reason in samples
             ],
-        }
+        )
 
     def publish(
         self,
@@ -471,6 +473,6 @@ def check_columns(label: str, table: TableSpec, have: set[str]) -> None:
         )
 
 
-def chunks(records: Sequence[Record], size: int) -> Iterator[Sequence[Record]]:
-    for start in range(0, len(records), size):
-        yield records[start : start + size]
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -16,8 +16,9 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from tasks.contract import JobRecord, LostJob, RequestOutcome, Snapshot
 from tasks.queue import Envelope
 
 STATES = ("waiting", "active", "delayed", "completed", "failed", "stalled")
@@ -73,7 +74,7 @@ class Attempt:
     max_attempts: int
 
 
-def decode_record(raw: dict[str, Any], now_ms: int, stall_ms: int) -> dict[str, Any]:
+def decode_record(raw: dict[Any, Any], now_ms: int, stall_ms: int) -> JobRecord:
     """Turn stored fields into a contract record with its effective state."""
     record: dict[str, Any] = {}
     for key, value in raw.items():
@@ -98,7 +99,7 @@ def decode_record(raw: dict[str, Any], now_ms: int, stall_ms: int) -> dict[str, 
     heartbeat = record.get("heartbeatAt") or 0
     if record.get("state") == "active" and now_ms - heartbeat > stall_ms:
         record["state"] = "stalled"
-    return record
+    return cast(JobRecord, record)
 
 
 class JobStore(ABC):
@@ -114,32 +115,27 @@ class JobStore(ABC):
         requested_by: str,
         envelope: Envelope,
         log_line: str,
-    ) -> dict[str, Any]:
-        """Atomically: return the running/finished job, or replace all with a new one.
-
-        Returns ``{"outcome": "running"|"finished"|"queued", "job": record,
-        "now": ms}``; ``message`` is pushed only when a job is queued.
-        """
+    ) -> RequestOutcome:
+        """Atomically: return the type's newest job (``existing``), or replace all with a
+        new one (``queued``); the envelope is pushed only when a job is queued."""
 
     @abstractmethod
-    def get_job(self, job_id: str) -> dict[str, Any] | None: ...
+    def get_job(self, job_id: str) -> JobRecord | None: ...
 
     @abstractmethod
     def get_log(self, job_id: str) -> list[dict[str, Any]]: ...
 
-    def get_job_with_log(
-        self, job_id: str
-    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    def get_job_with_log(self, job_id: str) -> tuple[JobRecord | None, list[dict[str, Any]]]:
         """The record and its log; stores that can read both in one round trip do."""
         record = self.get_job(job_id)
         return record, (self.get_log(job_id) if record is not None else [])
 
     @abstractmethod
-    def _snapshot(self, types: Sequence[str]) -> tuple[int, int, int, int, list[dict]]:
-        """``(now, live workers, queued, scheduled, records of types)`` in one round trip."""
+    def _snapshot(self, types: Sequence[str]) -> Snapshot:
+        """The clock, live workers, queue lengths and the records of ``types``, read at once."""
 
-    def list_jobs(self, types: Sequence[str]) -> list[dict[str, Any]]:
-        return self._snapshot(types)[4]
+    def list_jobs(self, types: Sequence[str]) -> list[JobRecord]:
+        return self._snapshot(types).records
 
     @abstractmethod
     def cleanup(self, types: Sequence[str]) -> dict[str, int]:
@@ -147,18 +143,18 @@ class JobStore(ABC):
 
     def overview(self, types: Sequence[str]) -> dict[str, Any]:
         """The newest job of each type plus queue health; cost independent of history."""
-        now, workers, queued, scheduled, records = self._snapshot(types)
+        snap = self._snapshot(types)
         newest: dict[str, Any] = dict.fromkeys(types)
-        for record in records:
+        for record in snap.records:
             current = newest.get(record["type"])
             if current is None or record["createdAt"] > current["createdAt"]:
                 newest[record["type"]] = record
         return {
             "jobs": newest,
-            "workers": workers,
-            "queued": queued,
-            "scheduled": scheduled,
-            "now": now,
+            "workers": snap.workers,
+            "queued": snap.queued,
+            "scheduled": snap.scheduled,
+            "now": snap.now,
         }
 
     @abstractmethod
@@ -217,10 +213,9 @@ class JobStore(ABC):
         """
 
     @abstractmethod
-    def find_lost(self) -> list[dict[str, Any]]:
-        """Jobs that need the reaper: stalled ones, and waiting/delayed ones whose
-        message is on no queue. Each: ``{jobId, type, kind, runToken, attemptsMade,
-        maxAttempts, worker}``."""
+    def find_lost(self) -> list[LostJob]:
+        """Jobs of every type that need the reaper: stalled ones, and waiting/delayed ones
+        whose message is on no queue."""
 
     @abstractmethod
     def recover(
@@ -231,7 +226,8 @@ class JobStore(ABC):
         envelope: Envelope | None,
         error: str,
     ) -> bool:
-        """Re-enqueue (``message`` given) or fail a lost job, if it is still lost."""
+        """Re-enqueue (``envelope`` given) or fail a lost job, if it is still lost; ``error``
+        is recorded on the job and is the line its log gets."""
 
     @abstractmethod
     def append_log(self, job_id: str, level: str, text: str) -> None: ...

@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from tasks.catalog import PROXY_TYPES
+from tasks.contract import JobRecord, LostJob, RequestOutcome, Snapshot
 from tasks.errors import BackendUnavailable
 from tasks.queue import Envelope
 from tasks.settings import Settings, mask_url
@@ -211,7 +212,7 @@ return out
 """
 
 # KEYS: job, queue, schedule.  ARGV: P, kind, runToken, ticket, message or '', error,
-# stall_ms, log text
+# stall_ms (the error is also the log line)
 RECOVER = PRELUDE + LOST_CHECK + """
 local jk = KEYS[1]
 local kind = lost_kind(jk, tonumber(ARGV[7]), KEYS[2], KEYS[3])
@@ -230,7 +231,7 @@ else
   redis.call('HSET', jk, 'state', 'failed', 'finishedAt', now, 'error', ARGV[6])
   redis.call('HDEL', jk, 'message')
 end
-add_log(id, 'warning', ARGV[8])
+add_log(id, 'warning', ARGV[6])
 return 1
 """
 
@@ -263,7 +264,7 @@ local workers = redis.call('ZCOUNT', KEYS[3], now - tonumber(ARGV[2]), '+inf')
 return {now, workers, redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[2]), jobs}
 """
 
-# KEYS: job, log.  ARGV: P, level, text
+# KEYS: job.  ARGV: P, level, text
 APPEND_LOG = PRELUDE + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local id = redis.call('HGET', KEYS[1], 'jobId')
@@ -337,7 +338,7 @@ class RedisJobStore(JobStore):
         script = self._scripts[name]
         return self._call(lambda: script(keys=list(keys), args=[self.prefix, *args]))
 
-    def _decode(self, flat: list[Any], now: int) -> dict[str, Any]:
+    def _decode(self, flat: list[Any], now: int) -> JobRecord:
         return decode_record(_pairs(flat), now, self.stall_ms)
 
     def _job_key(self, job_id: str) -> str:
@@ -345,9 +346,6 @@ class RedisJobStore(JobStore):
 
     def close(self) -> None:
         self.conn.close()
-
-    def ping(self) -> None:
-        self._call(self.conn.ping)
 
     def now_ms(self) -> int:
         seconds, micros = self._call(self.conn.time)
@@ -362,7 +360,7 @@ class RedisJobStore(JobStore):
         requested_by: str,
         envelope: Envelope,
         log_line: str,
-    ) -> dict[str, Any]:
+    ) -> RequestOutcome:
         outcome, now, flat = self._run(
             "request_sync",
             [
@@ -382,14 +380,14 @@ class RedisJobStore(JobStore):
                 log_line,
             ],
         )
-        return {"outcome": outcome.decode(), "now": int(now), "job": self._decode(flat, now)}
+        return RequestOutcome(outcome.decode(), self._decode(flat, now), int(now))
 
-    def get_job(self, job_id: str) -> dict[str, Any] | None:
+    def get_job(self, job_id: str) -> JobRecord | None:
         return self.get_job_with_log(job_id, with_log=False)[0]
 
     def get_job_with_log(
         self, job_id: str, with_log: bool = True
-    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    ) -> tuple[JobRecord | None, list[dict[str, Any]]]:
         pipe = self.conn.pipeline(transaction=False)
         pipe.hgetall(self._job_key(job_id))
         pipe.time()
@@ -406,14 +404,14 @@ class RedisJobStore(JobStore):
         lines = self._call(lambda: self.conn.lrange(self._key("log", job_id), 0, -1))
         return [json.loads(line) for line in lines]
 
-    def _snapshot(self, types: Sequence[str]) -> tuple[int, int, int, int, list[dict]]:
+    def _snapshot(self, types: Sequence[str]) -> Snapshot:
         now, workers, queued, scheduled, jobs = self._run(
             "snapshot",
             [self.queue_key, self.schedule_key, self._key("workers")],
             [int(self.settings.worker_ttl * 1000), *types],
         )
         records = [self._decode(flat, now) for flat in jobs]
-        return int(now), int(workers), int(queued), int(scheduled), records
+        return Snapshot(int(now), int(workers), int(queued), int(scheduled), records)
 
     def cleanup(self, types: Sequence[str]) -> dict[str, int]:
         raw = self._run("cleanup", [self.queue_key, self.schedule_key], [self.stall_ms, *types])
@@ -497,26 +495,22 @@ class RedisJobStore(JobStore):
             )
         )
 
-    def find_lost(self, types: Sequence[str] = ()) -> list[dict[str, Any]]:
+    def find_lost(self) -> list[LostJob]:
         rows = self._run(
-            "find_lost",
-            [self.queue_key, self.schedule_key],
-            [self.stall_ms, *(types or PROXY_TYPES)],
+            "find_lost", [self.queue_key, self.schedule_key], [self.stall_ms, *PROXY_TYPES]
         )
-        lost = []
-        for job_id, kind, ptype, token, attempts, max_attempts, worker in rows:
-            lost.append(
-                {
-                    "jobId": job_id.decode(),
-                    "kind": kind.decode(),
-                    "type": ptype.decode(),
-                    "runToken": token.decode(),
-                    "attemptsMade": int(attempts),
-                    "maxAttempts": int(max_attempts),
-                    "worker": worker.decode(),
-                }
+        return [
+            LostJob(
+                job_id=job_id.decode(),
+                kind=kind.decode(),
+                type=ptype.decode(),
+                run_token=token.decode(),
+                attempts_made=int(attempts),
+                max_attempts=int(max_attempts),
+                worker=worker.decode(),
             )
-        return lost
+            for job_id, kind, ptype, token, attempts, max_attempts, worker in rows
+        ]
 
     def recover(
         self,
@@ -537,15 +531,12 @@ class RedisJobStore(JobStore):
                     envelope.data if envelope else "",
                     error,
                     self.stall_ms,
-                    error,
                 ],
             )
         )
 
     def append_log(self, job_id: str, level: str, text: str) -> None:
-        self._run(
-            "append_log", [self._job_key(job_id), self._key("log", job_id)], [level, text]
-        )
+        self._run("append_log", [self._job_key(job_id)], [level, text])
 
     def worker_seen(self, worker_id: str) -> None:
         forget_ms = int(self.settings.worker_ttl * 1000 * 20)

@@ -29,11 +29,12 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, Literal
 
 from huey import Huey
 
 from tasks.catalog import PROXY_TYPES
+from tasks.contract import JobRecord, LostJob, RequestOutcome, Snapshot
 from tasks.errors import BackendUnavailable
 from tasks.queue import Envelope
 from tasks.settings import Settings
@@ -148,10 +149,6 @@ class SqliteJobStore(JobStore):
     def now_ms(self) -> int:
         return _now()
 
-    def ping(self) -> None:
-        with self._read() as db:
-            db.execute("select 1").fetchone()
-
     # -- rows ---------------------------------------------------------------------------
 
     def _jobs(self, db: sqlite3.Connection, types: Sequence[str]) -> list[tuple[Record, Any]]:
@@ -240,7 +237,7 @@ class SqliteJobStore(JobStore):
 
     def _lost_kind(
         self, db: sqlite3.Connection, record: Record, message: Any, now: int
-    ) -> str | None:
+    ) -> Literal["stalled", "orphan"] | None:
         state = self._state(record, now)
         if state == "stalled":
             return "stalled"
@@ -264,13 +261,13 @@ class SqliteJobStore(JobStore):
         requested_by: str,
         envelope: Envelope,
         log_line: str,
-    ) -> dict[str, Any]:
+    ) -> RequestOutcome:
         with self._write() as db:
             now = _now()
             jobs = self._jobs(db, [proxy_type])
             if jobs and not force:
                 newest = max(jobs, key=lambda job: int(job[0].get("createdAt") or 0))[0]
-                return {"outcome": "existing", "now": now, "job": self._decode(newest, now)}
+                return RequestOutcome("existing", self._decode(newest, now), now)
             for record, old in jobs:
                 self._drop(db, record["jobId"], old)
             row = db.execute(
@@ -299,12 +296,12 @@ class SqliteJobStore(JobStore):
             self._save(db, record, envelope.data)
             self._push(db, envelope)
             self._log(db, job_id, "info", log_line, now)
-        return {"outcome": "queued", "now": now, "job": self._decode(record, now)}
+        return RequestOutcome("queued", self._decode(record, now), now)
 
-    def _decode(self, record: Record, now: int) -> dict[str, Any]:
+    def _decode(self, record: Record, now: int) -> JobRecord:
         return decode_record(record, now, self.stall_ms)
 
-    def get_job(self, job_id: str) -> dict[str, Any] | None:
+    def get_job(self, job_id: str) -> JobRecord | None:
         with self._read() as db:
             found = self._job(db, job_id)
         return self._decode(found[0], _now()) if found else None
@@ -317,7 +314,7 @@ class SqliteJobStore(JobStore):
             ).fetchall()
         return [json.loads(line) for (line,) in rows]
 
-    def _snapshot(self, types: Sequence[str]) -> tuple[int, int, int, int, list[dict]]:
+    def _snapshot(self, types: Sequence[str]) -> Snapshot:
         with self._read() as db:
             now = _now()
             workers = db.execute(
@@ -331,7 +328,7 @@ class SqliteJobStore(JobStore):
                 "select count(*) from schedule where queue = ?", (self.queue,)
             ).fetchone()[0]
             jobs = self._jobs(db, types)
-        return now, workers, queued, scheduled, [self._decode(r, now) for r, _ in jobs]
+        return Snapshot(now, workers, queued, scheduled, [self._decode(r, now) for r, _ in jobs])
 
     def cleanup(self, types: Sequence[str]) -> dict[str, int]:
         counts = {"active": 0, "waiting": 0, "delayed": 0, "completed": 0, "failed": 0}
@@ -477,23 +474,23 @@ class SqliteJobStore(JobStore):
             self._push(db, envelope)
         return True
 
-    def find_lost(self, types: Sequence[str] = ()) -> list[dict[str, Any]]:
+    def find_lost(self) -> list[LostJob]:
         lost = []
         with self._read() as db:
             now = _now()
-            for record, message in self._jobs(db, types or PROXY_TYPES):
+            for record, message in self._jobs(db, PROXY_TYPES):
                 kind = self._lost_kind(db, record, message, now)
                 if kind:
                     lost.append(
-                        {
-                            "jobId": record["jobId"],
-                            "kind": kind,
-                            "type": record["type"],
-                            "runToken": record.get("runToken") or "",
-                            "attemptsMade": int(record.get("attemptsMade") or 0),
-                            "maxAttempts": int(record.get("maxAttempts") or 0),
-                            "worker": record.get("worker") or "",
-                        }
+                        LostJob(
+                            job_id=record["jobId"],
+                            kind=kind,
+                            type=record["type"],
+                            run_token=record.get("runToken") or "",
+                            attempts_made=int(record.get("attemptsMade") or 0),
+                            max_attempts=int(record.get("maxAttempts") or 0),
+                            worker=record.get("worker") or "",
+                        )
                     )
         return lost
 
