@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from tasks.errors import ProxytuiError
+from tasks.texts import text
+
 AGENCY_ID = "A5EB03E23CCCF6A0E040640A040252AD"
 
 Paging = Literal["row_offset", "page_index"]
@@ -225,14 +228,12 @@ CATALOG: dict[str, ProxyType] = {
 PROXY_TYPES: tuple[str, ...] = tuple(CATALOG)
 
 
-class UnknownProxyType(ValueError):
+class UnknownProxyType(ProxytuiError, ValueError):
     """Raised for a type name that is not one of the five; the message lists them."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        super().__init__(
-            f"unknown proxy type {name!r}; valid types: {', '.join(PROXY_TYPES)}"
-        )
+        super().__init__(text("catalog.unknown_type", name=name, types=", ".join(PROXY_TYPES)))
 
 
 def get_proxy_type(name: str) -> ProxyType:

@@ -189,13 +189,15 @@ def _run(
         )
     received = stats.rows_seen - stats.rows_reread  # what the upstream sent, as it sent it
     run.log(
-        f"fetched {received} rows ({stats.rows_new} new) in {stats.pages} pages, "
-        f"{stats.requests} requests, {stats.retries} retries"
-        + (
-            f"; {stats.rows_reread} more re-read where prefetched pages overlap"
-            if stats.rows_reread
-            else ""
+        text(
+            "pipeline.fetched",
+            received=received,
+            new=stats.rows_new,
+            pages=stats.pages,
+            requests=stats.requests,
+            retries=stats.retries,
         )
+        + (text("pipeline.reread", reread=stats.rows_reread) if stats.rows_reread else "")
     )
 
     run.report(
@@ -210,7 +212,7 @@ def _run(
     if counts.rejected:
         run.log(text("pipeline.rejected", rejected=counts.rejected), "warning")
         for sample in counts.reject_samples:
-            run.log(f"rejected {sample}", "warning")
+            run.log(text("pipeline.rejected_sample", sample=sample), "warning")
 
     run.report(
         progress=PUBLISH_AT,

@@ -427,6 +427,66 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Its queued task was lost (never picked up); queued again.",
         "id": "Tugas antreannya hilang (tidak pernah diambil); diantrekan ulang.",
     },
+    "siasn.token_missing": {
+        "en": "No SIASN token found. Tried: {tried}. Set SIASN_TOKEN, point SIASN_TOKEN_FILE at "
+        "a file holding the token, or check that the token refresher is writing the Redis key.",
+        "id": "Token SIASN tidak ditemukan. Sudah dicoba: {tried}. Isi SIASN_TOKEN, arahkan "
+        "SIASN_TOKEN_FILE ke berkas berisi token, atau periksa bahwa penyegar token menulis "
+        "kunci Redis.",
+    },
+    "siasn.token_unavailable": {
+        "en": "Could not look up the SIASN token: {tried}. Check that Redis is reachable; "
+        "the sync is retried.",
+        "id": "Token SIASN tidak dapat dicari: {tried}. Periksa bahwa Redis terjangkau; "
+        "sinkronisasi diulang.",
+    },
+    "siasn.token_rejected": {
+        "en": "SIASN rejected the token (HTTP {status} on {path}). The token has probably "
+        "expired: refresh it (SIASN_TOKEN, SIASN_TOKEN_FILE or the Redis key "
+        "bknsiasn:access_token) and run the sync again.",
+        "id": "SIASN menolak token (HTTP {status} pada {path}). Token kemungkinan kedaluwarsa: "
+        "perbarui (SIASN_TOKEN, SIASN_TOKEN_FILE atau kunci Redis bknsiasn:access_token) "
+        "lalu jalankan sinkronisasi lagi.",
+    },
+    "siasn.unavailable": {
+        "en": "SIASN {path} at offset {offset} failed {attempts} time(s); last error: {error}. "
+        "The upstream is down or overloaded; the sync will be retried, or run it again later.",
+        "id": "SIASN {path} pada offset {offset} gagal {attempts} kali; galat terakhir: {error}. "
+        "Hulu sedang mati atau kelebihan beban; sinkronisasi akan diulang, atau jalankan lagi "
+        "nanti.",
+    },
+    "siasn.bad_response": {
+        "en": "SIASN {path} at offset {offset} gave an unusable answer: {reason}. "
+        "Check SIASN_BASE_URL and the endpoint in tasks/catalog.py.",
+        "id": "SIASN {path} pada offset {offset} memberi jawaban yang tidak dapat dipakai: "
+        "{reason}. Periksa SIASN_BASE_URL dan endpoint di tasks/catalog.py.",
+    },
+    "siasn.page_loop": {
+        "en": "SIASN {path} was still returning rows after {pages} pages (offset {offset}): "
+        "the endpoint seems to ignore the offset. Nothing was published. If the dataset "
+        "really is that large, raise PROXYTUI_PAGE_CAP.",
+        "id": "SIASN {path} masih mengembalikan baris setelah {pages} halaman (offset {offset}): "
+        "endpoint tampaknya mengabaikan offset. Tidak ada yang diterbitkan. Bila datanya "
+        "memang sebesar itu, naikkan PROXYTUI_PAGE_CAP.",
+    },
+    "pipeline.fetched": {
+        "en": "fetched {received} rows ({new} new) in {pages} pages, {requests} requests, "
+        "{retries} retries",
+        "id": "{received} baris diambil ({new} baru) dalam {pages} halaman, {requests} "
+        "permintaan, {retries} pengulangan",
+    },
+    "pipeline.reread": {
+        "en": "; {reread} more re-read where prefetched pages overlap",
+        "id": "; {reread} lagi dibaca ulang di bagian halaman prefetch yang bertumpuk",
+    },
+    "pipeline.rejected_sample": {
+        "en": "rejected {sample}",
+        "id": "ditolak {sample}",
+    },
+    "catalog.unknown_type": {
+        "en": "unknown proxy type {name!r}; valid types: {types}",
+        "id": "jenis proxy {name!r} tidak dikenal; jenis yang sah: {types}",
+    },
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from tasks import argtypes
 from tasks.catalog import PROXY_TYPES, UnknownProxyType, get_proxy_type
-from tasks.errors import BackendUnavailable, InvalidJobId
+from tasks.errors import BackendUnavailable, InvalidJobId, ProxytuiError
 from tasks.settings import SettingsError, get_settings
 from tasks.texts import text
 
@@ -27,7 +27,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_RUNNING, EXIT_UNREACHABLE = 0, 1, 2, 3, 4
 logger = logging.getLogger("proxytui")
 
 
-class UsageError(Exception):
+class UsageError(ProxytuiError):
     """Bad input from the operator: printed as one line, exit 2."""
 
 

@@ -8,6 +8,7 @@ only this attempt, and Huey retries it with backoff.
 from __future__ import annotations
 
 from tasks.errors import PermanentFailure, ProxytuiError
+from tasks.texts import text
 
 
 class SiasnError(ProxytuiError):
@@ -19,12 +20,7 @@ class TokenMissing(SiasnError, PermanentFailure):
 
     def __init__(self, tried: list[str]) -> None:
         self.tried = tried
-        super().__init__(
-            "No SIASN token found. Tried: "
-            + "; ".join(tried)
-            + ". Set SIASN_TOKEN, point SIASN_TOKEN_FILE at a file holding the token, "
-            "or check that the token refresher is writing the Redis key."
-        )
+        super().__init__(text("siasn.token_missing", tried="; ".join(tried)))
 
 
 class TokenUnavailable(SiasnError):
@@ -32,11 +28,7 @@ class TokenUnavailable(SiasnError):
 
     def __init__(self, tried: list[str]) -> None:
         self.tried = tried
-        super().__init__(
-            "Could not look up the SIASN token: "
-            + "; ".join(tried)
-            + ". Check that Redis is reachable; the sync is retried."
-        )
+        super().__init__(text("siasn.token_unavailable", tried="; ".join(tried)))
 
 
 class TokenRejected(SiasnError, PermanentFailure):
@@ -45,11 +37,7 @@ class TokenRejected(SiasnError, PermanentFailure):
     def __init__(self, path: str, status_code: int) -> None:
         self.path = path
         self.status_code = status_code
-        super().__init__(
-            f"SIASN rejected the token (HTTP {status_code} on {path}). The token has "
-            "probably expired: refresh it (SIASN_TOKEN, SIASN_TOKEN_FILE or the Redis key "
-            "bknsiasn:access_token) and run the sync again."
-        )
+        super().__init__(text("siasn.token_rejected", status=status_code, path=path))
 
 
 class UpstreamUnavailable(SiasnError):
@@ -61,9 +49,9 @@ class UpstreamUnavailable(SiasnError):
         self.attempts = attempts
         self.last_error = last_error
         super().__init__(
-            f"SIASN {path} at offset {offset} failed {attempts} time(s); last error: "
-            f"{last_error}. The upstream is down or overloaded; the sync will be retried, "
-            "or run it again later."
+            text(
+                "siasn.unavailable", path=path, offset=offset, attempts=attempts, error=last_error
+            )
         )
 
 
@@ -75,10 +63,7 @@ class BadResponse(SiasnError):
         self.offset = offset
         self.reason = reason
         self.status_code = status_code
-        super().__init__(
-            f"SIASN {path} at offset {offset} gave an unusable answer: {reason}. "
-            "Check SIASN_BASE_URL and the endpoint in tasks/catalog.py."
-        )
+        super().__init__(text("siasn.bad_response", path=path, offset=offset, reason=reason))
 
 
 class PageLoop(SiasnError, PermanentFailure):
@@ -88,8 +73,4 @@ class PageLoop(SiasnError, PermanentFailure):
         self.path = path
         self.pages = pages
         self.offset = offset
-        super().__init__(
-            f"SIASN {path} was still returning rows after {pages} pages (offset {offset}): "
-            "the endpoint seems to ignore the offset. Nothing was published. If the dataset "
-            "really is that large, raise PROXYTUI_PAGE_CAP."
-        )
+        super().__init__(text("siasn.page_loop", path=path, pages=pages, offset=offset))
