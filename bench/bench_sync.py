@@ -33,7 +33,7 @@ from pathlib import Path
 import psutil
 from bench_fetch import SeenStage, start_fake
 
-from tasks.pipeline import collect_garbage_less_often, sync_proxy
+from tasks.pipeline import sync_proxy
 from tasks.settings import Settings
 from tasks.siasn.client import SiasnClient, walk_pages
 
@@ -139,7 +139,6 @@ def main() -> None:
     parser.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--skip-publish", action="store_true")
     args = parser.parse_args()
-    collect_garbage_less_often()  # as the worker's first sync does: both passes alike
     if args.rss_child:
         rss_child(args.rss_child)
         return

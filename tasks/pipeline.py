@@ -10,7 +10,6 @@ rows exactly as they were.
 
 from __future__ import annotations
 
-import gc
 import logging
 import math
 import time
@@ -30,14 +29,6 @@ log = logging.getLogger(__name__)
 FETCH_START, FETCH_END = 2, 90
 CLEAN_AT, PUBLISH_AT = 91, 96
 REPORT_EVERY = 0.5  # seconds between progress writes while fetching (checks run every page)
-
-# CPython collects its youngest generation every 700 net allocations of containers. A
-# sync allocates thousands per page (parsed rows, records, batches) that live only until
-# the page is staged, so it ran over a thousand collections per 100,000 rows, about a
-# tenth of its CPU (bench/bench_sync.py), to find cycles that rows never form. At 10,000
-# it runs about a dozen; the little cyclic garbage (httpx responses, without their
-# bodies) waits a little longer: a few MB more peak RSS at 1,000,000 rows.
-GC_YOUNG_THRESHOLD = 10_000
 
 
 class Run(Protocol):
@@ -123,17 +114,6 @@ class FetchProgress:
         )
 
 
-def collect_garbage_less_often() -> None:
-    """Raise the process's youngest-generation GC threshold to `GC_YOUNG_THRESHOLD`.
-
-    Process-wide and idempotent; it only ever raises the threshold, and leaves a
-    collector that was switched off (threshold 0) off.
-    """
-    young, *older = gc.get_threshold()
-    if 0 < young < GC_YOUNG_THRESHOLD:
-        gc.set_threshold(GC_YOUNG_THRESHOLD, *older)
-
-
 def sync_proxy(proxy_type: str, run: Run) -> dict[str, Any]:
     """Sync one proxy type into its live table; returns the job's ``result``.
 
@@ -142,7 +122,6 @@ def sync_proxy(proxy_type: str, run: Run) -> dict[str, Any]:
     exception (the attempt is retried). Staging is discarded on every exception.
     """
     started = time.monotonic()
-    collect_garbage_less_often()
     proxy = get_proxy_type(proxy_type)
     settings = run.settings
     sink = open_sink(settings.database_url)

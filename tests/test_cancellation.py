@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from tasks import jobs
 from tests.support.jobenv import wait_for
 
@@ -24,8 +22,8 @@ def test_force_while_active_stops_the_old_run_within_a_heartbeat(job_settings, s
     assert jobs.job_status(old)["found"] is False
     last_old_step = max(int(s) for j, _, s in (line.split() for line in trace.read_text().splitlines())
                         if j == old and s.isdigit())
-    time.sleep(1.0)  # > heartbeat (0.3 s) + one step
     # The old run took at most one more step, then stopped; it never reached "done".
+    wait_for(lambda: f"{old} 1 stopped" in trace.read_text(), timeout=10)
     assert len(_steps_after(trace, old, last_old_step)) <= 1
     assert f"{old} 1 done" not in trace.read_text()
     wait_for(lambda: jobs.job_status(new)["state"] == "active")
@@ -42,9 +40,8 @@ def test_cleanup_of_an_active_job_cancels_it(job_settings, start_consumer, tmp_p
     assert jobs.job_status(job_id)["state"] == "active"
     answer = jobs.cleanup("skk")
     assert answer["breakdown"]["active"] == 1
-    time.sleep(1.0)
-    size = len(trace.read_text())
-    time.sleep(0.5)
-    assert len(trace.read_text()) == size  # nothing more from the cancelled run
+    wait_for(lambda: f"{job_id} 1 stopped" in trace.read_text(), timeout=10)
+    # "stopped" is the run's last act: nothing after it, and no "done".
+    assert trace.read_text().splitlines()[-1] == f"{job_id} 1 stopped"
     assert jobs.job_status(job_id)["found"] is False
     assert f"{job_id} 1 done" not in trace.read_text()

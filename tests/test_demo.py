@@ -73,7 +73,10 @@ def test_quitting_the_demo_mid_sync_stops_every_thread_and_closes_the_port(tmp_p
         app = app_module.ProxyTuiApp(watch_terminal=False, **kwargs)
 
         async def quit_soon(pilot) -> None:
-            await pilot.pause(0.5)
+            # Quit once the dashboard has shown the running syncs, not after a fixed pause.
+            deadline = time.monotonic() + 30
+            while pilot.app.snapshot is None and time.monotonic() < deadline:
+                await pilot.pause()
             await pilot.press("q")
 
         app.run(headless=True, auto_pilot=quit_soon)

@@ -17,6 +17,7 @@ from tasks.catalog import get_proxy_type
 from tasks.errors import JobCancelled
 from tasks.sink import FenceLost, open_sink
 from tests.support.databases import live_rows
+from tests.support.jobenv import wait_for
 
 PROXY = get_proxy_type("pg_profesi")
 TABLE = PROXY.table.name
@@ -60,19 +61,26 @@ def test_readers_see_old_rows_until_commit_then_new(database_url: str) -> None:
             began = time.monotonic()
             seen.append((began, read(), time.monotonic()))
 
+    def reads_since(moment: float) -> int:
+        return sum(1 for began, _, _ in list(seen) if began >= moment)
+
     def slow_fence() -> bool:
-        # Inside the transaction, after DELETE + INSERT, before COMMIT.
+        # Inside the transaction, after DELETE + INSERT, before COMMIT: hold it open until
+        # three reads have begun and ended inside it (readers blocked: they never do).
         window["start"] = time.monotonic()
-        time.sleep(0.6)
+        deadline = window["start"] + 10
+        while reads_since(window["start"]) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
         window["end"] = time.monotonic()
         return True
 
     thread = threading.Thread(target=poll)
     thread.start()
     try:
-        time.sleep(0.1)
+        wait_for(lambda: seen, timeout=10)  # the reader is reading the old rows
         assert publish(database_url, version("v2", 800), slow_fence) == 800
-        time.sleep(0.2)
+        committed = time.monotonic()
+        wait_for(lambda: reads_since(committed) >= 1, timeout=10)
     finally:
         stop.set()
         thread.join()

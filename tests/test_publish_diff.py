@@ -4,13 +4,16 @@ the staged rows, whatever was done to it in between. Against SQLite and PostgreS
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
+from collections.abc import Iterable
 
 from tasks.catalog import get_proxy_type
 from tasks.sink import open_sink
 from tasks.sink.base import Published
 from tests.support.databases import execute_live, live_rows
+from tests.support.jobenv import wait_for
 
 PROXY = get_proxy_type("pg_profesi")  # has created_at/updated_at, stamped when missing
 TABLE = PROXY.table.name
@@ -30,6 +33,16 @@ def rows(count: int = 20) -> list[dict]:
     ]
 
 
+def clock_past(stamps: Iterable[str | datetime.datetime]) -> None:
+    """Wait until now() (same host, millisecond stamps or finer) is later than every stamp."""
+    latest = max(
+        (s if isinstance(s, datetime.datetime)
+         else datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))).timestamp()
+        for s in stamps
+    )
+    wait_for(lambda: time.time() > latest + 0.002, timeout=5)
+
+
 def publish(url: str, batch: list[dict]) -> Published:
     with open_sink(url).staging(PROXY) as staged:
         staged.stage(batch)
@@ -42,7 +55,7 @@ def test_a_resync_of_unchanged_rows_writes_nothing_and_keeps_their_stamps(
 ) -> None:
     assert publish(database_url, rows()) == Published(total=20, written=20, removed=0)
     before = live_rows(database_url, TABLE, f"{CONTENT}, created_at, updated_at")
-    time.sleep(0.01)  # a rewritten row would be stamped with a later now()
+    clock_past([row[-1] for row in before])  # a rewritten row would get a later stamp
 
     assert publish(database_url, rows()) == Published(total=20, written=0, removed=0)
     assert live_rows(database_url, TABLE, f"{CONTENT}, created_at, updated_at") == before
@@ -51,7 +64,7 @@ def test_a_resync_of_unchanged_rows_writes_nothing_and_keeps_their_stamps(
 def test_changed_and_new_rows_are_written_and_gone_rows_removed(database_url: str) -> None:
     publish(database_url, rows())
     stamps = dict(live_rows(database_url, TABLE, "id, created_at"))
-    time.sleep(0.01)
+    clock_past(stamps.values())
     batch = rows()
     batch[3]["nama"] = "pegawai 3, renamed"
     batch[4]["usulan_data"] = {"data": {"n": 4, "extra": True}}

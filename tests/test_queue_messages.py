@@ -7,11 +7,14 @@ waiting in a busy queue would look lost and be enqueued twice.
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from huey import MemoryHuey
 
 from tasks.queue import SYNC_TASK, Envelopes
 from tasks.sync import register_sync_task
+from tests.support.jobenv import wait_for
 
 
 @pytest.fixture
@@ -33,9 +36,8 @@ def test_huey_reserializes_our_message_to_the_same_bytes(huey, job_settings, del
 def test_a_due_retry_moved_by_the_scheduler_keeps_its_bytes(huey, job_settings):
     envelope = Envelopes(huey).build("skk", 0.001)
     huey.storage.add_to_schedule(envelope.data, huey.deserialize_task(envelope.data).eta)
-    import time
-
-    time.sleep(0.01)
+    due = huey.deserialize_task(envelope.data).eta
+    wait_for(lambda: datetime.datetime.now(datetime.UTC).replace(tzinfo=None) >= due, timeout=5)
     for task in huey.read_schedule():
         huey.enqueue(task)  # what huey's Scheduler does with a due task
     assert huey.storage.enqueued_items() == [envelope.data]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 from tasks import jobs
 from tasks.backend import current_backend
 from tasks.watchdog import reap_lost_jobs
+from tests.support.jobenv import wait_past_stall
 
 
 def _pop_message(backend):
@@ -18,8 +17,8 @@ def _pop_message(backend):
 
 def test_a_message_popped_but_not_yet_claimed_is_not_taken_for_lost(job_settings):
     backend = current_backend()
-    jobs.request_sync("pangkat")
-    time.sleep(job_settings.stall_after + 0.2)
+    job_id = jobs.request_sync("pangkat")["jobId"]
+    wait_past_stall(backend, jobs.job_status(job_id)["enqueuedAt"])
     message = _pop_message(backend)
     suspects: set[str] = set()
     assert reap_lost_jobs(backend, suspects) == 0  # first sighting: only a suspect
@@ -32,7 +31,7 @@ def test_a_message_popped_but_not_yet_claimed_is_not_taken_for_lost(job_settings
 def test_a_job_whose_message_vanished_is_enqueued_again_on_the_second_pass(job_settings):
     backend = current_backend()
     job_id = jobs.request_sync("skk")["jobId"]
-    time.sleep(job_settings.stall_after + 0.2)
+    wait_past_stall(backend, jobs.job_status(job_id)["enqueuedAt"])
     _pop_message(backend)  # ...and the worker died before claiming it
     suspects: set[str] = set()
     assert reap_lost_jobs(backend, suspects) == 0

@@ -14,6 +14,7 @@ import pytest
 from tasks.backend import Backend, current_backend
 from tasks.store.base import Attempt
 from tasks.watchdog import reap_lost_jobs
+from tests.support.jobenv import wait_past_stall
 
 
 @pytest.fixture
@@ -84,7 +85,7 @@ def test_a_stalled_job_reads_stalled_and_its_own_heartbeat_revives_it(backend):
     store = backend.store
     job_id, envelope = queue(backend, "skk")
     claim(backend, "skk", envelope.ticket)
-    time.sleep(backend.settings.stall_after + 0.3)
+    wait_past_stall(backend, store.get_job(job_id)["heartbeatAt"])
     assert store.get_job(job_id)["state"] == "stalled"
     assert store.heartbeat(job_id, "tok") is True
     assert store.get_job(job_id)["state"] == "active"
@@ -113,7 +114,7 @@ def test_a_waiting_job_whose_message_vanished_is_found_and_queued_again(backend)
     job_id, envelope = queue(backend, "pg_profesi")
     backend.huey.storage.flush_queue()  # the message is lost, the record says waiting
     assert store.find_lost() == []  # not before the stall limit
-    time.sleep(backend.settings.stall_after + 0.3)
+    wait_past_stall(backend, store.get_job(job_id)["enqueuedAt"])
     lost = store.find_lost()
     assert [(item.job_id, item.kind) for item in lost] == [(job_id, "orphan")]
     assert reap_lost_jobs(backend) == 1
@@ -127,7 +128,7 @@ def test_a_waiting_job_whose_message_vanished_is_found_and_queued_again(backend)
 
 def test_a_queued_message_is_not_an_orphan_however_long_it_waits(backend):
     job_id, _ = queue(backend, "pg_akademik")
-    time.sleep(backend.settings.stall_after + 0.3)
+    wait_past_stall(backend, backend.store.get_job(job_id)["enqueuedAt"])
     assert backend.store.find_lost() == []
 
 

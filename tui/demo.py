@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -72,8 +72,7 @@ def running_demo(rows: int | None = None, workers: int = len(PROXY_TYPES)) -> It
     fake = FakeSiasn(rows=rows, faults=Faults(latency_ms=DEMO_LATENCY_MS)).start()
     previous = get_settings()
     try:
-        settings = replace(
-            previous,
+        settings = previous.replace(
             queue=f"sqlite:///{home / 'queue.db'}",
             database_url=f"sqlite:///{home / 'proxy.db'}",
             siasn_base_url=fake.base_url,

@@ -273,15 +273,10 @@ class StagedTable(ABC):
             distinct, rejected = self._execute(
                 f"SELECT count(*), count(_reject) FROM {s}"
             ).fetchone()
-            # A scan of the whole staging table: only when there is something to find.
-            samples = (
-                self._execute(
-                    f"SELECT _src_id, _reject FROM {s} WHERE _reject IS NOT NULL "
-                    f"ORDER BY _hash LIMIT {REJECT_SAMPLES}"
-                ).fetchall()
-                if rejected
-                else []
-            )
+            samples = self._execute(
+                f"SELECT _src_id, _reject FROM {s} WHERE _reject IS NOT NULL "
+                f"ORDER BY _hash LIMIT {REJECT_SAMPLES}"
+            ).fetchall()
         return FinalizeCounts(
             received=self.received,
             distinct=distinct,

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tasks.backend import use_backend
+from tasks.backend import Backend, use_backend
 from tasks.queue import huey_name
 from tasks.settings import Settings, configure, load_settings
 
@@ -48,6 +48,13 @@ def wait_for(predicate: Callable[[], object], timeout: float = 20.0, every: floa
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s: {predicate}")
         time.sleep(every)
+
+
+def wait_past_stall(backend: Backend, since_ms: int) -> None:
+    """Wait until ``since_ms`` is older than the stall limit on the job store's own clock
+    (the one the store judges staleness by), with a deadline."""
+    limit = since_ms + int(backend.settings.stall_after * 1000)
+    wait_for(lambda: backend.store.now_ms() > limit, timeout=backend.settings.stall_after + 10)
 
 
 BACKENDS = ["redis", "sqlite"]

@@ -10,7 +10,9 @@ except that the sync function is chosen by ``PROXYTUI_TEST_SYNC``:
 - ``permanent``: raises a PermanentFailure.
 
 The slow function appends "<job id> <attempt> <step>" lines to ``PROXYTUI_TEST_TRACE``
-(when set) so tests can see which runs did work after they were cancelled.
+(when set) so tests can see which runs did work after they were cancelled, and a last
+"<job id> <attempt> stopped" line when a cancelled run gives up: after it, that run does
+nothing more.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import os
 import time
 
 from tasks.backend import current_backend
-from tasks.errors import PermanentFailure
+from tasks.errors import JobCancelled, PermanentFailure
 from tasks.runner import RunContext
 from tasks.sync import register_sync_task
 
@@ -44,13 +46,17 @@ def scripted_sync(proxy_type: str, run: RunContext) -> dict:
             time.sleep(0.05)
             run.check()
     for step in range(steps):
-        run.report(
-            progress=int(100 * step / steps),
-            stage="fetching",
-            message=f"step {step + 1}/{steps}",
-            currentTotal=step * 10,
-            expectedTotal=steps * 10,
-        )
+        try:
+            run.report(
+                progress=int(100 * step / steps),
+                stage="fetching",
+                message=f"step {step + 1}/{steps}",
+                currentTotal=step * 10,
+                expectedTotal=steps * 10,
+            )
+        except JobCancelled:
+            _trace(run, "stopped")
+            raise
         _trace(run, step)
         time.sleep(step_seconds)
     if not run.is_current():
