@@ -14,6 +14,7 @@ from tests.support.jobenv import wait_for
 SLOW = {"PROXYTUI_TEST_STEPS": "20", "PROXYTUI_TEST_STEP_SECONDS": "0.1"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("worker_type", ["process", "thread"])
 def test_sigkill_mid_job_stalls_then_a_new_consumer_finishes_it(job_settings, start_consumer, worker_type):
     first = start_consumer("slow", worker_type=worker_type, extra_env=SLOW)
