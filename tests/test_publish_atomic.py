@@ -144,15 +144,19 @@ def test_concurrent_publishes_never_mix(database_url: str) -> None:
         staged[tag].stage(version(tag, count))
         staged[tag].finalize()
 
-    def slow() -> bool:
-        time.sleep(0.3)
-        return True
+    # Each fence holds its transaction open until both runs have begun to publish, so
+    # the two publishes overlap whichever thread gets the table first.
+    started = {tag: threading.Event() for tag in staged}
+
+    def both_started() -> bool:
+        return all(event.wait(30) for event in started.values())
 
     errors: list[BaseException] = []
 
     def run(tag: str) -> None:
         try:
-            staged[tag].publish(slow)
+            started[tag].set()
+            staged[tag].publish(both_started)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
