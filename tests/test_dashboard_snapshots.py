@@ -88,18 +88,108 @@ TITLES = {
 }
 
 
-def overview(jobs_by_type: dict[str, Any], **backend: Any) -> dict[str, Any]:
+HOUR = 60 * MIN
+# What the run ledger says about each table (tasks.jobs.overview()'s "dataset" block).
+DATASETS = {
+    "pangkat": {
+        "rows": 23_190, "publishedAt": NOW - 5 * MIN - 47_000,
+        "lastSuccess": {"jobId": COMPLETED["jobId"], "finishedAt": NOW - 5 * MIN - 47_000,
+                        "durationMs": 72_000, "rows": 23_190, "written": 412, "removed": 9,
+                        "trigger": "dashboard", "requestedBy": "siti"},
+        "lastFailure": None,
+        "lastRun": {"jobId": COMPLETED["jobId"], "finishedAt": NOW - 5 * MIN - 47_000,
+                    "state": "completed"},
+    },
+    "pensiun": {
+        "rows": 13_020, "publishedAt": NOW - 26 * HOUR,
+        "lastSuccess": None, "lastFailure": None,
+        "lastRun": {"jobId": "proxy-pensiun-1749906400000", "finishedAt": NOW - 26 * HOUR,
+                    "state": "completed"},
+    },
+    "pg_akademik": {
+        "rows": 5_200, "publishedAt": NOW - 3 * HOUR,
+        "lastSuccess": None,
+        "lastFailure": {"jobId": FAILED["jobId"], "finishedAt": NOW - 10 * MIN,
+                        "state": "failed", "error": "SIASN rejected the token (HTTP 401)"},
+        "lastRun": {"jobId": FAILED["jobId"], "finishedAt": NOW - 10 * MIN, "state": "failed"},
+    },
+    "pg_profesi": {"rows": None, "publishedAt": None, "lastSuccess": None,
+                   "lastFailure": None, "lastRun": None},
+    "skk": {
+        "rows": 11_800, "publishedAt": NOW - 2 * HOUR,
+        "lastSuccess": None, "lastFailure": None,
+        "lastRun": {"jobId": "proxy-skk-1749992800000", "finishedAt": NOW - 2 * HOUR,
+                    "state": "completed"},
+    },
+}
+NEXT_RUN = {"pangkat": NOW + 5 * HOUR + 7 * MIN, "skk": NOW + 20 * HOUR}
+
+
+def overview(jobs_by_type: dict[str, Any], database_error: str | None = None,
+             **backend: Any) -> dict[str, Any]:
     health = {"kind": "redis", "url": "redis://:***@redis.internal:6379/0", "reachable": True,
               "error": None, "workers": 2, "queued": 1, "scheduled": 0, "noWorker": False,
               **backend}
+    database = {"url": "postgresql://proxy:***@db.internal:5432/siasn",
+                "reachable": database_error is None, "error": database_error}
     return {
         "now": NOW if health["reachable"] else None,
         "backend": health,
+        "database": database,
         "types": [
-            {"type": name, "title": en, "titleId": id_, "job": jobs_by_type.get(name)}
+            {"type": name, "title": en, "titleId": id_, "job": jobs_by_type.get(name),
+             "dataset": None if database_error else DATASETS[name],
+             "schedule": "0 2 * * *" if name in NEXT_RUN else None,
+             "nextRunAt": NEXT_RUN.get(name)}
             for name, (en, id_) in TITLES.items()
         ],
     }
+
+
+def run(proxy_type: str, finished_min_ago: float, state: str = "completed", **fields: Any
+        ) -> dict[str, Any]:
+    finished = int(NOW - finished_min_ago * MIN)
+    duration = fields.pop("durationMs", 70_000)
+    return {
+        "type": proxy_type, "jobId": f"proxy-{proxy_type}-{finished - duration - 1000}",
+        "attempt": 1, "trigger": "schedule", "requestedBy": "schedule", "forced": False,
+        "state": state, "queuedAt": finished - duration - 1000,
+        "startedAt": finished - duration, "finishedAt": finished, "durationMs": duration,
+        "rows": None, "written": None, "removed": None, "unchanged": None,
+        "duplicatesRemoved": None, "pages": None, "requests": None, "retries": 0,
+        "expectedTotal": None, "error": None, **fields,
+    }
+
+
+def ledger() -> list[dict[str, Any]]:
+    """40 daily pangkat runs (growing, one failure), and a few of the other types."""
+    runs = []
+    for day in range(40):
+        if day == 3:
+            runs.append(run("pangkat", day * 1440 + 6, "failed", durationMs=4_000,
+                            error="SIASN rejected the token (HTTP 401)", trigger="schedule"))
+            continue
+        rows = 23_190 - day * 37
+        runs.append(run("pangkat", day * 1440 + 6, rows=rows, written=40 + (day * 13) % 90,
+                        removed=(day * 7) % 11, durationMs=60_000 + (day * 2_900) % 25_000))
+    runs[0].update(trigger="dashboard", requestedBy="siti", finishedAt=NOW - 5 * MIN - 47_000)
+    runs.append(run("pg_akademik", 10, "failed", durationMs=3_000, trigger="cli",
+                    requestedBy="ops-cron", error="SIASN rejected the token (HTTP 401)"))
+    runs.append(run("skk", 120, rows=11_800, written=11_800, removed=0, durationMs=41_000,
+                    trigger="api", requestedBy="hr-portal"))
+    runs.append(run("pensiun", 26 * 60, "cancelled", durationMs=12_000, trigger="dashboard",
+                    requestedBy="budi", error="cancelled by a force"))
+    return runs
+
+
+WORKERS = [
+    {"id": "web1:4121", "host": "web1", "pid": 4121, "kind": "process",
+     "startedAt": NOW - 3 * HOUR, "lastSeenAt": NOW - 2_000,
+     "jobs": [{"jobId": ACTIVE["jobId"], "type": "pensiun", "state": "active",
+               "startedAt": NOW - 40_000, "thread": "Worker-2"}]},
+    {"id": "web2:977", "host": "web2", "pid": 977, "kind": "thread",
+     "startedAt": NOW - 26 * HOUR, "lastSeenAt": NOW - 4_000, "jobs": []},
+]
 
 
 BUSY = {"pangkat": COMPLETED, "pensiun": ACTIVE, "pg_akademik": FAILED, "pg_profesi": WAITING}
@@ -128,6 +218,8 @@ def make_app(data: dict[str, Any] | None = None) -> ProxyTuiApp:
             COMPLETED["jobId"]: {"found": True, **COMPLETED, "log": LOG},
             FAILED["jobId"]: {"found": True, **FAILED, "log": LOG[:2]},
         },
+        runs=ledger(),
+        workers=WORKERS,
     )
     app = ProxyTuiApp(source=source, interval=60, requested_by="siti", watch_terminal=False)
     app.animation_level = "none"
