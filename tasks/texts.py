@@ -532,7 +532,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "No finished run recorded yet.",
         "id": "Belum ada jalan yang tercatat.",
     },
-    "dash.history.spark_rows": {"en": "{type} rows, {n} runs: {last}", "id": "baris {type}, {n} jalan: {last}"},
+    "dash.history.spark_rows": {
+        "en": "{type} rows, {n} runs: {last}",
+        "id": "baris {type}, {n} jalan: {last}",
+    },
     "dash.history.spark_duration": {
         "en": "{type} duration, {n} runs: {last}",
         "id": "durasi {type}, {n} jalan: {last}",
