@@ -252,8 +252,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "dash.yes": {"en": "Yes", "id": "Ya"},
     "dash.no": {"en": "No", "id": "Tidak"},
     "dash.notify.completed": {
-        "en": "✔ {type}: {rows} rows in {duration} ({duplicates} duplicates removed).",
-        "id": "✔ {type}: {rows} baris dalam {duration} ({duplicates} duplikat dibuang).",
+        "en": "✔ {type} completed: {rows} rows in {duration} ({duplicates} duplicates "
+        "removed).",
+        "id": "✔ {type} selesai: {rows} baris dalam {duration} ({duplicates} duplikat "
+        "dibuang).",
     },
     "dash.notify.failed": {
         "en": "✖ {type} failed: {error}",

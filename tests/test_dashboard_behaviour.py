@@ -35,6 +35,19 @@ class DeadSource(FixedSource):
         raise BackendUnavailable("redis://127.0.0.1:1/0", "Connection refused")
 
 
+def count_ticks(app: ProxyTuiApp) -> list[bool]:
+    """Every tick of the app's poll timer (paused ticks included)."""
+    ticks: list[bool] = []
+    original = app.poll
+
+    def poll(force: bool = False) -> None:
+        ticks.append(force)
+        original(force)
+
+    app.poll = poll  # type: ignore[method-assign]
+    return ticks
+
+
 def make_app(source: FixedSource, **kwargs) -> ProxyTuiApp:
     app = ProxyTuiApp(source=source, interval=0.1, watch_terminal=False, **kwargs)
     app.animation_level = "none"
@@ -44,13 +57,15 @@ def make_app(source: FixedSource, **kwargs) -> ProxyTuiApp:
 async def test_pause_stops_polling_and_resume_restarts_it():
     source = CountingSource(overview(BUSY))
     app = make_app(source)
+    ticks = count_ticks(app)
     async with app.run_test() as pilot:
         await until(pilot, lambda: source.polls >= 2)
         await pilot.press("p")
         assert "PAUSED" in str(app.dashboard.query_one("#header-bar").render())
-        await pilot.pause(0.2)
+        await until(pilot, lambda: not app.call_out("overview"))  # a poll already out lands
         frozen = source.polls
-        await pilot.pause(0.5)
+        start = len(ticks)
+        await until(pilot, lambda: len(ticks) >= start + 5)  # five ticks of the poll timer
         assert source.polls == frozen
         await pilot.press("r")  # refresh works while paused
         await until(pilot, lambda: source.polls == frozen + 1)
@@ -69,9 +84,10 @@ async def test_a_finished_job_is_announced_once_with_its_counts_or_error():
         failed = {**ACTIVE, "state": "failed", "finishedAt": NOW, "error": FAILED["error"]}
         source._overview = overview({"pangkat": COMPLETED, "pensiun": failed})
         await until(pilot, lambda: len(notes) >= 2)
-        await pilot.pause(0.5)
+        polls = app.polls
+        await until(pilot, lambda: app.polls >= polls + 5)  # later polls announce nothing
     assert len(notes) == 2
-    assert "23,178 rows (12 duplicates removed) in 1m12s" in notes[0]
+    assert "Rank promotion completed: 23,178 rows in 1m12s (12 duplicates removed)" in notes[0]
     assert "TokenRejected" in notes[1]
 
 
@@ -89,8 +105,8 @@ async def test_palette_offers_every_action_and_theme_key_uses_terminal_colours()
     app = make_app(FixedSource(overview(BUSY)))
     async with app.run_test() as pilot:
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert {"Sync", "Force", "Cleanup", "Cleanup all", "Detail", "All jobs", "Refresh",
-                "Pause", "Help", "Colours"} <= titles
+        assert {"Sync", "Force", "Cleanup", "Cleanup all", "Detail", "History", "All jobs",
+                "Workers", "Refresh", "Pause", "Help", "Colours"} <= titles
         before = app.theme
         await pilot.press("t")
         assert app.theme == ANSI_THEME
@@ -113,10 +129,10 @@ async def test_unchanged_polls_repaint_nothing():
     app = make_app(source)
     async with app.run_test() as pilot:
         await until(pilot, lambda: app.polls >= 2)
-        views = [copy.copy(card._view) for card in app.dashboard.cards]
+        views = [copy.copy(card.view) for card in app.dashboard.cards]
         refreshed = []
         for card in app.dashboard.cards:
             card.refresh = lambda *a, _c=card, **k: refreshed.append(_c.proxy_type)
         await until(pilot, lambda: app.polls >= 6)
         assert refreshed == []
-        assert views == [card._view for card in app.dashboard.cards]
+        assert views == [card.view for card in app.dashboard.cards]

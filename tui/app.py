@@ -136,6 +136,7 @@ class ProxyTuiApp(ThreadCalls, App[None]):
         """One tick: fetch the overview unless paused or a poll is still out; let the
         screen on top read what it shows."""
         if self.paused and not force:
+            self.dashboard.show_clock()  # the data on screen grows old; say so
             return
         self.call_in_thread("overview", self.source.overview, self._overview_read)
         tick = getattr(self.screen, "tick", None)

@@ -289,13 +289,16 @@ class HeaderBar(Widget):
     def render(self) -> Content:
         width = max(10, self.content_size.width)
         url = (self.view or ("",))[0]
-        for compact in (False, True):
-            marks = self._marks(compact)
-            tail = Content.assemble(*[part for mark in marks for part in ("  ", mark)])
-            title = "" if compact else "proxytui "
+        # Give way in this order: the URL shrinks (middle ellipsis), labels get short,
+        # the URL goes, the name goes. State, workers, queue, read-only, PAUSED stay.
+        attempts = ((False, True, 12), (True, True, 12), (True, True, 0), (True, False, 0))
+        for compact, titled, least in attempts:
+            tail = Content.assemble(
+                *[part for mark in self._marks(compact) for part in ("  ", mark)])
+            title = "proxytui " if titled else ""
             room = width - tail.cell_length - len(title)
-            if room >= min(len(url), 12) or compact:
-                shown = middle_ellipsis(url, max(0, room))
+            if room >= min(len(url), least) or not titled:
+                shown = middle_ellipsis(url, max(0, room)) if room > 1 else ""
                 return Content.assemble((title, "bold"), shown, tail).truncate(width)
         raise AssertionError("unreachable")
 
