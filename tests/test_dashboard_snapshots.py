@@ -15,8 +15,11 @@ import pytest
 from tests.dashboard_pilot import until
 from tui.app import ProxyTuiApp
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.help import HelpScreen
+from tui.screens.history import HistoryScreen
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
+from tui.screens.workers import WorkersScreen
 from tui.source import FixedSource
 
 NOW = 1_750_000_000_000
@@ -231,51 +234,113 @@ async def loaded(pilot) -> None:
     await pilot.pause()
 
 
+async def open_screen(pilot, keys: tuple[str, ...], ready) -> None:
+    await loaded(pilot)
+    await pilot.press(*keys)
+    await until(pilot, ready)
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 class TestDashboard:
     def test_dashboard(self, snap_compare, size):
+        """While syncing: running, completed, failed, waiting and never-run cards, each
+        with its dataset line, two with their next scheduled run."""
         assert snap_compare(make_app(), terminal_size=size, run_before=loaded)
 
     def test_detail(self, snap_compare, size):
         async def run_before(pilot) -> None:
-            await loaded(pilot)
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(pilot.app.screen, JobDetailScreen)
-                        and pilot.app.screen.status)
+            await open_screen(pilot, ("enter",), lambda: isinstance(
+                pilot.app.screen, JobDetailScreen) and pilot.app.screen.status)
+
+        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+    def test_failed_job_detail(self, snap_compare, size):
+        async def run_before(pilot) -> None:
+            await open_screen(pilot, ("j", "j", "enter"), lambda: isinstance(
+                pilot.app.screen, JobDetailScreen) and pilot.app.screen.status)
+
+        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+    def test_jobs_filtered_by_state(self, snap_compare, size):
+        async def run_before(pilot) -> None:
+            await open_screen(pilot, ("a",), lambda: isinstance(pilot.app.screen, JobsScreen)
+                              and pilot.app.screen.rows)
+            await pilot.press("slash", *"running", "enter")
+            await until(pilot, lambda: len(pilot.app.screen.rows) == 1)
             await pilot.pause()
 
         assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
-    def test_jobs(self, snap_compare, size):
+    def test_confirm_with_two_notifications_showing(self, snap_compare, size):
+        """The dialog's whole question and both buttons show; the toasts wait behind it."""
         async def run_before(pilot) -> None:
             await loaded(pilot)
-            await pilot.press("a")
-            await until(pilot, lambda: isinstance(pilot.app.screen, JobsScreen)
-                        and pilot.app.screen._rows)
-            await pilot.pause()
-
-        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
-
-    def test_confirm(self, snap_compare, size):
-        async def run_before(pilot) -> None:
-            await loaded(pilot)
+            pilot.app.notify_finished("Rank promotion", COMPLETED)
+            pilot.app.notify_finished("Academic degree title", FAILED)
             await pilot.press("f")
             await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
             await pilot.pause()
 
         assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
+    def test_help(self, snap_compare, size):
+        async def run_before(pilot) -> None:
+            await open_screen(pilot, ("question_mark",),
+                              lambda: isinstance(pilot.app.screen, HelpScreen))
 
-def test_failed_job_detail(snap_compare):
+        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+    def test_workers(self, snap_compare, size):
+        async def run_before(pilot) -> None:
+            await open_screen(pilot, ("w",), lambda: isinstance(pilot.app.screen, WorkersScreen)
+                              and pilot.app.screen.rows)
+
+        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+    def test_history_of_one_type(self, snap_compare, size):
+        async def run_before(pilot) -> None:
+            await open_screen(pilot, ("h",), lambda: isinstance(pilot.app.screen, HistoryScreen)
+                              and pilot.app.screen.rows)
+
+        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+    def test_history_of_all_types(self, snap_compare, size):
+        async def run_before(pilot) -> None:
+            await open_screen(pilot, ("H",), lambda: isinstance(pilot.app.screen, HistoryScreen)
+                              and pilot.app.screen.rows)
+
+        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+    def test_paused_read_only_header(self, snap_compare, size):
+        app = make_app()
+        app.read_only = True
+
+        async def run_before(pilot) -> None:
+            await loaded(pilot)
+            await pilot.press("p")
+            await until(pilot, lambda: "PAUSED" in str(
+                pilot.app.dashboard.query_one("#header-bar").render()))
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+    def test_dataset_unknown(self, snap_compare, size):
+        """The destination database is down: the jobs still show, the data is "unknown"."""
+        data = overview(BUSY, database_error="connection to db.internal:5432 refused")
+        assert snap_compare(make_app(data), terminal_size=size, run_before=loaded)
+
+
+def test_header_at_60_columns_keeps_state_workers_queue_and_markers(snap_compare):
+    app = make_app()
+    app.read_only = True
+
     async def run_before(pilot) -> None:
         await loaded(pilot)
-        await pilot.press("j", "j", "enter")
-        await until(pilot, lambda: isinstance(pilot.app.screen, JobDetailScreen)
-                    and pilot.app.screen.status)
-        await pilot.press("end")
+        await pilot.press("p")
         await pilot.pause()
 
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=(60, 20), run_before=run_before)
 
 
 def test_banners(snap_compare):
