@@ -136,3 +136,59 @@ async def test_unchanged_polls_repaint_nothing():
         await until(pilot, lambda: app.polls >= 6)
         assert refreshed == []
         assert views == [card.view for card in app.dashboard.cards]
+
+
+async def test_remove_finished_asks_and_removes_only_completed_and_failed():
+    source = FixedSource(overview(BUSY))
+    app = make_app(source)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.snapshot)
+        await pilot.press("c")
+        await until(pilot, lambda: app.screen is not app.dashboard)
+        await pilot.press("f")  # "Remove finished"
+        await until(pilot, lambda: ("cleanup", ("pangkat", ("completed", "failed")))
+                    in source.calls)
+        await pilot.press("C")
+        await until(pilot, lambda: app.screen is not app.dashboard)
+        await pilot.press("a")  # "Remove all", every type
+        await until(pilot, lambda: ("cleanup", (None, None)) in source.calls)
+
+
+async def test_expected_totals_only_grow_and_progress_reaches_100_only_when_completed():
+    def fetching(current: int, expected: int | None, progress: int) -> dict:
+        info = {**ACTIVE["progressInfo"], "stage": "fetching", "currentTotal": current,
+                "expectedTotal": expected}
+        return overview({"pensiun": {**ACTIVE, "progress": progress, "progressInfo": info}})
+
+    source = FixedSource(fetching(5_924, 23_190, 100))
+    app = make_app(source)
+    card = lambda: app.dashboard.cards[1]  # noqa: E731 - pensiun
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: card().view and "23,190" in card().view.detail)
+        assert card().view.progress == 99  # a worker's 100 is not "done" until completed
+        assert card().view.detail.startswith("fetching 5,924 / 23,190 · 350 rows/s · ETA")
+        source._overview = fetching(6_100, 22_608, 40)
+        await until(pilot, lambda: "6,100" in card().view.detail)
+        assert "/ 23,190" in card().view.detail  # the total did not move back
+        source._overview = fetching(7_000, None, 41)
+        await until(pilot, lambda: "7,000" in card().view.detail)
+        assert card().view.progress is None  # no total known: an indeterminate bar
+
+
+async def test_history_screen_shows_runs_newest_first_and_sparklines_of_the_type():
+    from tests.test_dashboard_snapshots import ledger
+    from tui.screens.history import HistoryScreen
+
+    app = make_app(FixedSource(overview(BUSY), runs=ledger()))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.snapshot)
+        await pilot.press("h")
+        screen = await until(pilot, lambda: isinstance(app.screen, HistoryScreen)
+                             and app.screen.rows and app.screen)
+        finished = [r["finishedAt"] for r in screen.runs]
+        assert finished == sorted(finished, reverse=True)
+        assert {r["type"] for r in screen.runs} == {"pangkat"}
+        rows = screen.query_one("#spark-rows").data
+        assert len(rows) == 30 and rows[-1] == 23_190  # newest last
+        await pilot.press("a")  # every type
+        await until(pilot, lambda: screen.runs and len({r["type"] for r in screen.runs}) == 4)

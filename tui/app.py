@@ -27,7 +27,7 @@ from tasks.texts import text
 from tui.error_text import describe_error
 from tui.format import FINISHED, first_line, fmt_duration, fmt_int, job_duration, rows_of
 from tui.reading import ThreadCalls
-from tui.screens.dashboard import DashboardScreen
+from tui.screens.dashboard import CHANGES_STATE, DashboardScreen
 from tui.screens.help import HelpScreen
 from tui.source import JobsSource, LiveSource
 
@@ -310,24 +310,19 @@ class ProxyTuiApp(ThreadCalls, App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         board = self.dashboard
+        # (name, callback): the palette's words are dash.action.<name> and dash.tip.<name>.
         commands = [
-            ("dash.action.sync", "dash.tip.sync", board.action_sync, True),
-            ("dash.action.force", "dash.tip.force", board.action_force, True),
-            ("dash.action.cleanup", "dash.tip.cleanup", board.action_cleanup, True),
-            ("dash.action.cleanup_all", "dash.tip.cleanup_all", board.action_cleanup_all, True),
-            ("dash.action.detail", "dash.tip.detail", board.action_detail, False),
-            ("dash.action.history", "dash.tip.history", board.action_history, False),
-            ("dash.action.jobs", "dash.tip.jobs", board.action_jobs, False),
-            ("dash.action.workers", "dash.tip.workers", board.action_workers, False),
-            ("dash.action.refresh", "dash.tip.refresh", self.action_refresh, False),
-            ("dash.action.pause", "dash.tip.pause", self.action_toggle_pause, False),
-            ("dash.action.theme", "dash.tip.theme", self.action_toggle_ansi, False),
-            ("dash.action.help", "dash.tip.help", self.action_help, False),
+            ("sync", board.action_sync), ("force", board.action_force),
+            ("cleanup", board.action_cleanup), ("cleanup_all", board.action_cleanup_all),
+            ("detail", board.action_detail), ("history", board.action_history),
+            ("jobs", board.action_jobs), ("workers", board.action_workers),
+            ("refresh", self.action_refresh), ("pause", self.action_toggle_pause),
+            ("theme", self.action_toggle_ansi), ("help", self.action_help),
         ]
-        for label, tip, callback, changes in commands:
-            if changes and self.read_only:
+        for name, callback in commands:
+            if name in CHANGES_STATE and self.read_only:
                 continue
-            yield SystemCommand(text(label), text(tip), callback)
+            yield SystemCommand(text(f"dash.action.{name}"), text(f"dash.tip.{name}"), callback)
 
 
 def run_dashboard(

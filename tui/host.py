@@ -21,6 +21,9 @@ class DashboardHost(Protocol):
     paused: bool
     interval: float
     snapshot: dict[str, Any] | None
+    read_at: int | None
+    refreshing: bool
+    expected: dict[str, int]
 
     def now_ms(self) -> int: ...
     def poll(self, force: bool = False) -> None: ...

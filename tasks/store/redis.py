@@ -559,7 +559,8 @@ class RedisJobStore(JobStore):
             seconds, micros = self.conn.time()
             now = int(seconds) * 1000 + int(micros) // 1000
             since = now - int(self.settings.worker_ttl * 1000)
-            found = self.conn.zrangebyscore(self._key("workers"), since, "+inf", withscores=True)
+            found: list[tuple[bytes, float]] = self.conn.zrangebyscore(  # type: ignore[assignment]
+                self._key("workers"), since, "+inf", withscores=True)
             return now, [(member.decode(), int(score)) for member, score in found]
 
         return self._call(read)

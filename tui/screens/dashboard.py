@@ -76,6 +76,7 @@ class DashboardScreen(ThreadCalls, Screen):
         self.selected = 0
         self.ready = False
         self.cards = [TypeCard(name, CATALOG[name].title) for name in PROXY_TYPES]
+        self._detail_shown: tuple[Any, ...] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
@@ -170,8 +171,14 @@ class DashboardScreen(ThreadCalls, Screen):
             self._show_selected_detail()
 
     def _show_selected_detail(self) -> None:
+        """The selected type's words under the dense rows; repainted only on a change."""
+        card = self.selected_card
+        shown = (card.proxy_type, card.view)
+        if shown == self._detail_shown:
+            return
         with suppress(NoMatches):
-            self.query_one("#selected-detail", Static).update(self.selected_card.detail_lines())
+            self.query_one("#selected-detail", Static).update(card.detail_lines())
+            self._detail_shown = shown
 
     @property
     def selected_card(self) -> TypeCard:
@@ -290,6 +297,8 @@ class DashboardScreen(ThreadCalls, Screen):
         if error is not None or answer is None:
             app.notify_error(error or RuntimeError("?"))
             return
-        severity = "warning" if answer.get("status") == "running" else "information"
-        self.app.notify(answer["message"], severity=severity)
+        if answer.get("status") == "running":
+            self.app.notify(answer["message"], severity="warning")
+        else:
+            self.app.notify(answer["message"])
         app.poll(True)

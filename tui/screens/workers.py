@@ -22,7 +22,7 @@ COLUMNS = ("host", "pid", "kind", "job", "since", "seen")
 def worker_rows(answer: dict[str, Any]) -> list[tuple[str, ...]]:
     """One row per worker and running job (a worker without a job: one idle row)."""
     now = answer.get("now")
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for worker in answer.get("workers", []):
         since = fmt_when(worker.get("startedAt"), now)
         seen = fmt_ago(now, worker.get("lastSeenAt")) or "-"
