@@ -92,8 +92,10 @@ async def test_force_cancelled_changes_nothing(job_settings, answer):
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press(answer)  # enter presses the focused button: "No"
         await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        polls = app.polls
         await pilot.press("r")
-        await pilot.pause(0.5)
+        await until(pilot, lambda: app.polls >= polls + 3)  # any new job would show by now
+        assert card_job(app, "pensiun")["jobId"] == first
     listing = jobs.list_jobs("pensiun")
     assert [j["jobId"] for group in listing.values() for j in group] == [first]
 
