@@ -35,3 +35,12 @@ class BackendUnavailable(ProxytuiError):
 
 class InvalidJobId(ProxytuiError, ValueError):
     """A job id that is not of our form; rejected before it reaches the store."""
+
+
+class DatasetUnavailable(ProxytuiError):
+    """The destination database (where the tables and the run ledger live) cannot be read."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url}: {reason}")

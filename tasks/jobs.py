@@ -31,6 +31,7 @@ __all__ = [
     "overview",
     "request_sync",
     "validate_job_id",
+    "workers",
 ]
 
 JOB_ID_RE = re.compile(rf"proxy-({'|'.join(PROXY_TYPES)})-([0-9]{{13,16}})")
@@ -202,3 +203,28 @@ def overview(backend: Backend | None = None) -> dict[str, Any]:
         for name in PROXY_TYPES
     ]
     return {"now": now, "backend": health, "types": rows}
+
+
+def workers(backend: Backend | None = None) -> dict[str, Any]:
+    """Every live consumer process: host, pid, worker kind, since when, last seen, and the
+    jobs it is running now (``{"now", "workers": [...]}``, oldest first)."""
+    from tasks.watchdog import parse_presence
+
+    backend = backend or current_backend()
+    now, seen = backend.store.live_workers()
+    running = [
+        record for record in backend.store.list_jobs(list(PROXY_TYPES))
+        if record["state"] in ("active", "stalled") and record.get("worker")
+    ]
+    found = []
+    for presence_id, seen_at in seen:
+        worker = {**parse_presence(presence_id), "lastSeenAt": seen_at}
+        prefix = f"{worker['id']}:"
+        worker["jobs"] = [
+            {"jobId": r["jobId"], "type": r["type"], "state": r["state"],
+             "startedAt": r.get("startedAt"), "thread": r["worker"][len(prefix):]}
+            for r in running if r["worker"] == worker["id"] or r["worker"].startswith(prefix)
+        ]
+        found.append(worker)
+    found.sort(key=lambda w: (w["startedAt"] or 0, w["id"]))
+    return {"now": now, "workers": found}

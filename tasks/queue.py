@@ -64,7 +64,7 @@ class Envelope:
     """One serialized Huey message for the sync task, with the ticket it carries.
 
     "Envelope" keeps the word apart from the texts of ``tasks.texts`` and the Textual
-    messages of ``tui.messages``: this is the payload a consumer pops off the queue.
+    messages of ``tui.reading``: this is the payload a consumer pops off the queue.
     """
 
     ticket: str

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import os
 import socket
+import sys
 import threading
+import time
 
 from tasks.backend import Backend
 from tasks.errors import BackendUnavailable
@@ -54,6 +57,26 @@ def reap_lost_jobs(backend: Backend, suspects: set[str] | None = None) -> int:
     return recovered
 
 
+def worker_kind() -> str:
+    """How this consumer runs its Huey workers: process, thread or greenlet."""
+    if "gevent.monkey" in sys.modules:
+        return "greenlet"
+    if multiprocessing.current_process().name != "MainProcess":
+        return "process"
+    return "thread" if threading.current_thread() is not threading.main_thread() else "process"
+
+
+def parse_presence(presence_id: str) -> dict[str, object]:
+    """``host:pid[:kind:started]`` back into its parts (older consumers send host:pid)."""
+    parts = presence_id.split(":")
+    host = parts[0]
+    pid = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+    kind = parts[2] if len(parts) > 2 else None
+    started = int(parts[3]) if len(parts) > 3 and parts[3].isdigit() else None
+    return {"id": f"{host}:{parts[1] if len(parts) > 1 else ''}", "host": host, "pid": pid,
+            "kind": kind, "startedAt": started}
+
+
 class Watchdog(threading.Thread):
     """Advertises this consumer process and reaps lost jobs, every few seconds."""
 
@@ -61,6 +84,9 @@ class Watchdog(threading.Thread):
         super().__init__(name="proxytui-watchdog", daemon=True)
         self.backend = backend
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        # What the Workers screen shows: host:pid, then how Huey runs its workers here and
+        # since when (epoch ms); `parse_presence` reads it back.
+        self.presence_id = f"{self.worker_id}:{worker_kind()}:{int(time.time() * 1000)}"
         self.stopped = threading.Event()
         self.suspects: set[str] = set()
 
@@ -69,7 +95,7 @@ class Watchdog(threading.Thread):
         interval = min(settings.reaper_interval, settings.worker_ttl / 3)
         while True:
             try:
-                self.backend.store.worker_seen(self.worker_id)
+                self.backend.store.worker_seen(self.presence_id)
                 reap_lost_jobs(self.backend, self.suspects)
             except BackendUnavailable as exc:
                 logger.warning("watchdog: job store unreachable: %s", exc)
@@ -78,7 +104,7 @@ class Watchdog(threading.Thread):
             if self.stopped.wait(interval):
                 break
         with contextlib.suppress(BackendUnavailable):
-            self.backend.store.worker_gone(self.worker_id)
+            self.backend.store.worker_gone(self.presence_id)
 
     def stop(self) -> None:
         self.stopped.set()

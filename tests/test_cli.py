@@ -148,7 +148,7 @@ def test_jobs_and_cleanup_json(job_env):
     assert [j["type"] for j in only["waiting"]] == ["pensiun"]
     cleaned = json.loads(run(job_env, "cleanup", "--type", "pangkat", "--json").stdout)
     assert cleaned["cleaned"] == 1 and cleaned["breakdown"]["waiting"] == 1
-    assert json.loads(run(job_env, "cleanup", "--json").stdout)["cleaned"] == 1
+    assert json.loads(run(job_env, "cleanup", "--yes", "--json").stdout)["cleaned"] == 1
 
 
 def test_unknown_type_lists_the_valid_ones(job_env):
@@ -185,7 +185,7 @@ def test_unknown_job_exits_1(job_env):
 def test_redis_stopped_gives_one_line_naming_the_masked_url_and_exit_4(redis_server, job_env):
     env = {**job_env, "PROXYTUI_REDIS_URL": f"redis://:hunter2@127.0.0.1:{redis_server.port}/0"}
     redis_server.stop()
-    for args in (("sync", "pangkat"), ("jobs",), ("cleanup",), ("status", "proxy-skk-1700000000000")):
+    for args in (("sync", "pangkat"), ("jobs",), ("cleanup", "--yes"), ("status", "proxy-skk-1700000000000")):
         result = run(env, *args)
         assert result.returncode == 4, (args, result.stderr)
         lines = result.stderr.strip().splitlines()

@@ -20,7 +20,8 @@ PROXYTUI = str(Path(sys.executable).with_name("proxytui"))
 
 
 class Terminal:
-    def __init__(self, tmp_path: Path, env: dict[str, str], *args: str) -> None:
+    def __init__(self, tmp_path: Path, env: dict[str, str], *args: str,
+                 size: tuple[int, int] = (100, 30)) -> None:
         if shutil.which("tmux") is None:
             pytest.skip("tmux is not installed")
         self.code_file = tmp_path / "exit.code"
@@ -30,7 +31,8 @@ class Terminal:
         script.write_text(f"export {exports}\n{command}\necho $? > {self.code_file}\n")
         self.tmux = ["tmux", "-L", f"pt-{uuid.uuid4().hex[:8]}", "-f", "/dev/null"]
         subprocess.run(
-            [*self.tmux, "new-session", "-d", "-x", "100", "-y", "30", f"sh {script}"],
+            [*self.tmux, "new-session", "-d", "-x", str(size[0]), "-y", str(size[1]),
+             f"sh {script}"],
             check=True,
         )
 
@@ -54,8 +56,8 @@ class Terminal:
 def terminal(tmp_path):
     opened: list[Terminal] = []
 
-    def open_terminal(env: dict[str, str], *args: str) -> Terminal:
-        opened.append(Terminal(tmp_path, env, *args))
+    def open_terminal(env: dict[str, str], *args: str, **kw) -> Terminal:
+        opened.append(Terminal(tmp_path, env, *args, **kw))
         return opened[-1]
 
     yield open_terminal
@@ -83,5 +85,32 @@ def test_proxytui_against_an_unreachable_redis_says_so_and_still_quits(job_env, 
     assert "redis://:***@127.0.0.1:1/0" in screen and "secret" not in screen
     term.press("s")  # an action while unreachable is refused in words, not a crash
     time.sleep(0.5)
+    term.press("q")
+    assert term.exit_code() == 0
+
+
+@pytest.mark.slow
+def test_toasts_never_cover_a_dialog_and_leave_the_terminal_when_they_expire(
+    job_env, job_settings, start_consumer, terminal
+):
+    """80x24, as over SSH: five syncs finish at once and stack their toasts. `f` then shows
+    the whole question and both buttons; after the toast timeout the toast text is gone
+    from the terminal itself (capture-pane), with no key pressed."""
+    term = terminal(job_env, "--interval", "0.3", size=(80, 24))
+    wait_for(lambda: "Rank promotion (pangkat)" in term.screen())
+    start_consumer(behaviour="ok", workers=5)
+    for name in ("pangkat", "pensiun", "pg_akademik", "pg_profesi", "skk"):
+        jobs.request_sync(name, requested_by="tmux")
+    toast = "duplicates removed"  # only the "completed" toasts say it
+    wait_for(lambda: term.screen().count(toast) >= 2, timeout=30)
+    term.press("f")
+    screen = wait_for(lambda: next((s for s in [term.screen()] if "Force a new" in s), None))
+    assert "No (n)" in screen and "Yes (y)" in screen
+    assert "is cancelled." in screen  # the question's last words
+    term.press("n")
+    wait_for(lambda: "Force a new" not in term.screen())
+    # Toasts last 5 s; give them that and a margin, then they must be off the terminal.
+    wait_for(lambda: toast not in term.screen(), timeout=15)
+    assert "Rank promotion (pangkat)" in term.screen()
     term.press("q")
     assert term.exit_code() == 0

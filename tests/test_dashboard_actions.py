@@ -92,8 +92,10 @@ async def test_force_cancelled_changes_nothing(job_settings, answer):
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press(answer)  # enter presses the focused button: "No"
         await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        polls = app.polls
         await pilot.press("r")
-        await pilot.pause(0.5)
+        await until(pilot, lambda: app.polls >= polls + 3)  # any new job would show by now
+        assert card_job(app, "pensiun")["jobId"] == first
     listing = jobs.list_jobs("pensiun")
     assert [j["jobId"] for group in listing.values() for j in group] == [first]
 
@@ -107,13 +109,17 @@ async def test_cleanup_this_type_and_all_types(job_settings):
         await until(pilot, lambda: card_job(app, "pangkat") and card_job(app, "skk"))
         await pilot.press("c")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("y")
+        await pilot.press("n")  # keep: the safe answer
+        await until(pilot, lambda: app.screen is app.dashboard)
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("a")  # remove all of this type
         await until(pilot, lambda: card_job(app, "pangkat") is None)
         assert card_job(app, "skk") is not None
         assert any("Removed 1" in n for n in notes)
         await pilot.press("C")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("y")
+        await pilot.press("a")
         await until(pilot, lambda: card_job(app, "skk") is None)
     assert not any(jobs.list_jobs().values())
 
@@ -149,21 +155,21 @@ async def test_all_jobs_screen_filters_by_type_or_id(job_settings):
         await until(pilot, lambda: app.snapshot)
         await pilot.press("a")
         screen = await until(pilot, lambda: isinstance(app.screen, JobsScreen) and app.screen)
-        await until(pilot, lambda: screen._rows and len(screen._rows) == 2)
+        await until(pilot, lambda: screen.rows and len(screen.rows) == 2)
         await pilot.press("slash")
         await until(pilot, lambda: app.focused and app.focused.id == "jobs-filter")
         await pilot.press(*"profesi")
-        await until(pilot, lambda: [r[0] for r in screen._rows] == [b])
+        await until(pilot, lambda: [r[0] for r in screen.rows] == [b])
         await pilot.press("escape")  # clears the filter
-        await until(pilot, lambda: len(screen._rows) == 2)
+        await until(pilot, lambda: len(screen.rows) == 2)
         await pilot.press("slash")
         await until(pilot, lambda: app.focused and app.focused.id == "jobs-filter")
         # The whole id: both jobs may carry the same millisecond, so its tail can match both.
         await pilot.press(*a, "enter")
         try:
-            await until(pilot, lambda: [r[0] for r in screen._rows] == [a])
+            await until(pilot, lambda: [r[0] for r in screen.rows] == [a])
         except AssertionError:
-            raise AssertionError((a, b, screen.filter_text, screen._rows, app.focused)) from None
+            raise AssertionError((a, b, screen.filter_text, screen.rows, app.focused)) from None
         await pilot.press("enter")  # opens the selected job
         detail = await until(pilot, lambda: isinstance(app.screen, JobDetailScreen) and app.screen)
         assert detail.job_id == a
@@ -176,18 +182,22 @@ async def test_read_only_refuses_every_action_that_changes_jobs(job_settings):
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: card_job(app, "pangkat"))
         await pilot.press("s", "f", "c", "C")
-        await pilot.pause(0.3)
-        assert app.screen is app.dashboard  # no confirm dialog opened
+        # Each key is refused in words, none silently, and no dialog opens.
+        await until(pilot, lambda: sum("read-only" in n for n in notes) == 4)
+        assert app.screen is app.dashboard
         assert not app.dashboard.query("#btn-sync, #btn-force, #btn-cleanup, #btn-cleanup_all")
         footer_keys = {b.binding.key for b in app.screen.active_bindings.values()
-                       if app.screen.check_action(b.binding.action, ()) is not False}
+                       if b.binding.show
+                       and app.screen.check_action(b.binding.action, ()) is not False}
         assert not {"s", "f", "c", "C"} & footer_keys
+        cards = " ".join(str(card.render()) for card in app.dashboard.cards)
+        assert "press s" not in cards
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Sync" not in titles and "Force" not in titles
         # Called directly (as a palette command or button would), it is refused in words.
         app.dashboard.action_sync()
         app.dashboard.action_cleanup_all()
-        assert sum("read-only" in n for n in notes) == 2
+        assert sum("read-only" in n for n in notes) == 6
         await pilot.press("enter")  # looking is fine
         await until(pilot, lambda: isinstance(app.screen, JobDetailScreen))
     listing = jobs.list_jobs()

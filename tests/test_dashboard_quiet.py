@@ -6,7 +6,10 @@ import ast
 from pathlib import Path
 
 TUI = Path(__file__).resolve().parents[1] / "tui"
-DASHBOARD = ["app.py", "widgets.py", "source.py", "messages.py", "screens"]
+DASHBOARD = [
+    "app.py", "widgets.py", "source.py", "reading.py", "format.py", "error_text.py", "host.py",
+    "screens",
+]
 
 
 def test_no_print_and_no_direct_stdout_writes():

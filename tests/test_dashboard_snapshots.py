@@ -15,8 +15,11 @@ import pytest
 from tests.dashboard_pilot import until
 from tui.app import ProxyTuiApp
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.help import HelpScreen
+from tui.screens.history import HistoryScreen
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
+from tui.screens.workers import WorkersScreen
 from tui.source import FixedSource
 
 NOW = 1_750_000_000_000
@@ -88,18 +91,108 @@ TITLES = {
 }
 
 
-def overview(jobs_by_type: dict[str, Any], **backend: Any) -> dict[str, Any]:
+HOUR = 60 * MIN
+# What the run ledger says about each table (tasks.jobs.overview()'s "dataset" block).
+DATASETS = {
+    "pangkat": {
+        "rows": 23_190, "publishedAt": NOW - 5 * MIN - 47_000,
+        "lastSuccess": {"jobId": COMPLETED["jobId"], "finishedAt": NOW - 5 * MIN - 47_000,
+                        "durationMs": 72_000, "rows": 23_190, "written": 412, "removed": 9,
+                        "trigger": "dashboard", "requestedBy": "siti"},
+        "lastFailure": None,
+        "lastRun": {"jobId": COMPLETED["jobId"], "finishedAt": NOW - 5 * MIN - 47_000,
+                    "state": "completed"},
+    },
+    "pensiun": {
+        "rows": 13_020, "publishedAt": NOW - 26 * HOUR,
+        "lastSuccess": None, "lastFailure": None,
+        "lastRun": {"jobId": "proxy-pensiun-1749906400000", "finishedAt": NOW - 26 * HOUR,
+                    "state": "completed"},
+    },
+    "pg_akademik": {
+        "rows": 5_200, "publishedAt": NOW - 3 * HOUR,
+        "lastSuccess": None,
+        "lastFailure": {"jobId": FAILED["jobId"], "finishedAt": NOW - 10 * MIN,
+                        "state": "failed", "error": "SIASN rejected the token (HTTP 401)"},
+        "lastRun": {"jobId": FAILED["jobId"], "finishedAt": NOW - 10 * MIN, "state": "failed"},
+    },
+    "pg_profesi": {"rows": None, "publishedAt": None, "lastSuccess": None,
+                   "lastFailure": None, "lastRun": None},
+    "skk": {
+        "rows": 11_800, "publishedAt": NOW - 2 * HOUR,
+        "lastSuccess": None, "lastFailure": None,
+        "lastRun": {"jobId": "proxy-skk-1749992800000", "finishedAt": NOW - 2 * HOUR,
+                    "state": "completed"},
+    },
+}
+NEXT_RUN = {"pangkat": NOW + 5 * HOUR + 7 * MIN, "skk": NOW + 20 * HOUR}
+
+
+def overview(jobs_by_type: dict[str, Any], database_error: str | None = None,
+             **backend: Any) -> dict[str, Any]:
     health = {"kind": "redis", "url": "redis://:***@redis.internal:6379/0", "reachable": True,
               "error": None, "workers": 2, "queued": 1, "scheduled": 0, "noWorker": False,
               **backend}
+    database = {"url": "postgresql://proxy:***@db.internal:5432/siasn",
+                "reachable": database_error is None, "error": database_error}
     return {
         "now": NOW if health["reachable"] else None,
         "backend": health,
+        "database": database,
         "types": [
-            {"type": name, "title": en, "titleId": id_, "job": jobs_by_type.get(name)}
+            {"type": name, "title": en, "titleId": id_, "job": jobs_by_type.get(name),
+             "dataset": None if database_error else DATASETS[name],
+             "schedule": "0 2 * * *" if name in NEXT_RUN else None,
+             "nextRunAt": NEXT_RUN.get(name)}
             for name, (en, id_) in TITLES.items()
         ],
     }
+
+
+def run(proxy_type: str, finished_min_ago: float, state: str = "completed", **fields: Any
+        ) -> dict[str, Any]:
+    finished = int(NOW - finished_min_ago * MIN)
+    duration = fields.pop("durationMs", 70_000)
+    return {
+        "type": proxy_type, "jobId": f"proxy-{proxy_type}-{finished - duration - 1000}",
+        "attempt": 1, "trigger": "schedule", "requestedBy": "schedule", "forced": False,
+        "state": state, "queuedAt": finished - duration - 1000,
+        "startedAt": finished - duration, "finishedAt": finished, "durationMs": duration,
+        "rows": None, "written": None, "removed": None, "unchanged": None,
+        "duplicatesRemoved": None, "pages": None, "requests": None, "retries": 0,
+        "expectedTotal": None, "error": None, **fields,
+    }
+
+
+def ledger() -> list[dict[str, Any]]:
+    """40 daily pangkat runs (growing, one failure), and a few of the other types."""
+    runs = []
+    for day in range(40):
+        if day == 3:
+            runs.append(run("pangkat", day * 1440 + 6, "failed", durationMs=4_000,
+                            error="SIASN rejected the token (HTTP 401)", trigger="schedule"))
+            continue
+        rows = 23_190 - day * 37
+        runs.append(run("pangkat", day * 1440 + 6, rows=rows, written=40 + (day * 13) % 90,
+                        removed=(day * 7) % 11, durationMs=60_000 + (day * 2_900) % 25_000))
+    runs[0].update(trigger="dashboard", requestedBy="siti", finishedAt=NOW - 5 * MIN - 47_000)
+    runs.append(run("pg_akademik", 10, "failed", durationMs=3_000, trigger="cli",
+                    requestedBy="ops-cron", error="SIASN rejected the token (HTTP 401)"))
+    runs.append(run("skk", 120, rows=11_800, written=11_800, removed=0, durationMs=41_000,
+                    trigger="api", requestedBy="hr-portal"))
+    runs.append(run("pensiun", 26 * 60, "cancelled", durationMs=12_000, trigger="dashboard",
+                    requestedBy="budi", error="cancelled by a force"))
+    return runs
+
+
+WORKERS = [
+    {"id": "web1:4121", "host": "web1", "pid": 4121, "kind": "process",
+     "startedAt": NOW - 3 * HOUR, "lastSeenAt": NOW - 2_000,
+     "jobs": [{"jobId": ACTIVE["jobId"], "type": "pensiun", "state": "active",
+               "startedAt": NOW - 40_000, "thread": "Worker-2"}]},
+    {"id": "web2:977", "host": "web2", "pid": 977, "kind": "thread",
+     "startedAt": NOW - 26 * HOUR, "lastSeenAt": NOW - 4_000, "jobs": []},
+]
 
 
 BUSY = {"pangkat": COMPLETED, "pensiun": ACTIVE, "pg_akademik": FAILED, "pg_profesi": WAITING}
@@ -128,6 +221,8 @@ def make_app(data: dict[str, Any] | None = None) -> ProxyTuiApp:
             COMPLETED["jobId"]: {"found": True, **COMPLETED, "log": LOG},
             FAILED["jobId"]: {"found": True, **FAILED, "log": LOG[:2]},
         },
+        runs=ledger(),
+        workers=WORKERS,
     )
     app = ProxyTuiApp(source=source, interval=60, requested_by="siti", watch_terminal=False)
     app.animation_level = "none"
@@ -139,51 +234,113 @@ async def loaded(pilot) -> None:
     await pilot.pause()
 
 
+async def open_screen(pilot, keys: tuple[str, ...], ready) -> None:
+    await loaded(pilot)
+    await pilot.press(*keys)
+    await until(pilot, ready)
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 class TestDashboard:
     def test_dashboard(self, snap_compare, size):
+        """While syncing: running, completed, failed, waiting and never-run cards, each
+        with its dataset line, two with their next scheduled run."""
         assert snap_compare(make_app(), terminal_size=size, run_before=loaded)
 
     def test_detail(self, snap_compare, size):
         async def run_before(pilot) -> None:
-            await loaded(pilot)
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(pilot.app.screen, JobDetailScreen)
-                        and pilot.app.screen.status)
+            await open_screen(pilot, ("enter",), lambda: isinstance(
+                pilot.app.screen, JobDetailScreen) and pilot.app.screen.status)
+
+        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+    def test_failed_job_detail(self, snap_compare, size):
+        async def run_before(pilot) -> None:
+            await open_screen(pilot, ("j", "j", "enter"), lambda: isinstance(
+                pilot.app.screen, JobDetailScreen) and pilot.app.screen.status)
+
+        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+    def test_jobs_filtered_by_state(self, snap_compare, size):
+        async def run_before(pilot) -> None:
+            await open_screen(pilot, ("a",), lambda: isinstance(pilot.app.screen, JobsScreen)
+                              and pilot.app.screen.rows)
+            await pilot.press("slash", *"running", "enter")
+            await until(pilot, lambda: len(pilot.app.screen.rows) == 1)
             await pilot.pause()
 
         assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
-    def test_jobs(self, snap_compare, size):
+    def test_confirm_with_two_notifications_showing(self, snap_compare, size):
+        """The dialog's whole question and both buttons show; the toasts wait behind it."""
         async def run_before(pilot) -> None:
             await loaded(pilot)
-            await pilot.press("a")
-            await until(pilot, lambda: isinstance(pilot.app.screen, JobsScreen)
-                        and pilot.app.screen._rows)
-            await pilot.pause()
-
-        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
-
-    def test_confirm(self, snap_compare, size):
-        async def run_before(pilot) -> None:
-            await loaded(pilot)
+            pilot.app.notify_finished("Rank promotion", COMPLETED)
+            pilot.app.notify_finished("Academic degree title", FAILED)
             await pilot.press("f")
             await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
             await pilot.pause()
 
         assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
+    def test_help(self, snap_compare, size):
+        async def run_before(pilot) -> None:
+            await open_screen(pilot, ("question_mark",),
+                              lambda: isinstance(pilot.app.screen, HelpScreen))
 
-def test_failed_job_detail(snap_compare):
+        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+    def test_workers(self, snap_compare, size):
+        async def run_before(pilot) -> None:
+            await open_screen(pilot, ("w",), lambda: isinstance(pilot.app.screen, WorkersScreen)
+                              and pilot.app.screen.rows)
+
+        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+    def test_history_of_one_type(self, snap_compare, size):
+        async def run_before(pilot) -> None:
+            await open_screen(pilot, ("h",), lambda: isinstance(pilot.app.screen, HistoryScreen)
+                              and pilot.app.screen.rows)
+
+        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+    def test_history_of_all_types(self, snap_compare, size):
+        async def run_before(pilot) -> None:
+            await open_screen(pilot, ("H",), lambda: isinstance(pilot.app.screen, HistoryScreen)
+                              and pilot.app.screen.rows)
+
+        assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+    def test_paused_read_only_header(self, snap_compare, size):
+        app = make_app()
+        app.read_only = True
+
+        async def run_before(pilot) -> None:
+            await loaded(pilot)
+            await pilot.press("p")
+            await until(pilot, lambda: "PAUSED" in str(
+                pilot.app.dashboard.query_one("#header-bar").render()))
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+    def test_dataset_unknown(self, snap_compare, size):
+        """The destination database is down: the jobs still show, the data is "unknown"."""
+        data = overview(BUSY, database_error="connection to db.internal:5432 refused")
+        assert snap_compare(make_app(data), terminal_size=size, run_before=loaded)
+
+
+def test_header_at_60_columns_keeps_state_workers_queue_and_markers(snap_compare):
+    app = make_app()
+    app.read_only = True
+
     async def run_before(pilot) -> None:
         await loaded(pilot)
-        await pilot.press("j", "j", "enter")
-        await until(pilot, lambda: isinstance(pilot.app.screen, JobDetailScreen)
-                    and pilot.app.screen.status)
-        await pilot.press("end")
+        await pilot.press("p")
         await pilot.pause()
 
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=(60, 20), run_before=run_before)
 
 
 def test_banners(snap_compare):

@@ -44,3 +44,15 @@ def test_dashboard_reaches_job_state_only_through_tasks_jobs(path):
         if m == "redis" or m.startswith(("redis.", "tasks.store", "huey"))
     }
     assert not bad, f"{path.relative_to(REPO)} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*files("tui/screens"), *(REPO / "tui" / name for name in
+                              ("widgets.py", "format.py", "reading.py", "host.py",
+                               "error_text.py", "source.py"))],
+    ids=lambda p: str(p.relative_to(REPO)),
+)
+def test_screens_and_widgets_never_import_the_app(path):
+    """The app imports its screens; they reach back through tui.host, so no cycle."""
+    assert "tui.app" not in imported_modules(path)

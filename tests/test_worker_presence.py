@@ -44,3 +44,27 @@ def test_overview_when_the_backend_is_unreachable_reports_it_instead_of_raising(
     finally:
         configure(load_settings(job_env))
         use_backend(None)
+
+
+def test_workers_lists_each_live_consumer_with_its_kind_and_current_job(job_settings, start_consumer):
+    import socket
+
+    import psutil
+
+    slow = start_consumer(
+        "slow", worker_type="thread", workers=1,
+        extra_env={"PROXYTUI_TEST_STEPS": "200", "PROXYTUI_TEST_STEP_SECONDS": "0.05"},
+    )
+    idle = start_consumer("ok", worker_type="process", workers=1)
+    wait_for(lambda: len(jobs.workers()["workers"]) == 2)
+    found = jobs.workers()["workers"]
+    by_kind = {w["kind"]: w for w in found}
+    assert set(by_kind) == {"thread", "process"}
+    assert by_kind["thread"]["pid"] == slow.pid  # thread workers run in the consumer itself
+    assert psutil.Process(by_kind["process"]["pid"]).ppid() == idle.pid  # in its child
+    assert all(w["host"] == socket.gethostname() and w["startedAt"] for w in found)
+    job_id = jobs.request_sync("pangkat")["jobId"]
+    running = wait_for(lambda: [w for w in jobs.workers()["workers"] if w["jobs"]])
+    assert len(running) == 1 and running[0]["jobs"][0]["jobId"] == job_id
+    assert running[0]["jobs"][0]["type"] == "pangkat"
+    jobs.cleanup("pangkat")

@@ -1,14 +1,15 @@
 """The proxytui dashboard: watch and drive the proxy syncs from a terminal.
 
-The app polls `overview()` in a thread worker every `interval` seconds (skipping a tick
-while the previous poll is still out), diffs the snapshot against the last one and
-repaints only the rows that changed. Every call that can block goes through a
-`JobsSource` in a thread worker; the app itself never writes to stdout or stderr.
+The app polls `overview()` every `interval` seconds through `ThreadCalls` (skipping a
+tick while the previous poll is still out), and hands the snapshot to the dashboard
+screen, whose widgets repaint only what changed. Every call that can block goes through
+a `JobsSource` in a thread; the app itself never writes to stdout or stderr.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import termios
@@ -17,17 +18,18 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from tasks.catalog import UnknownProxyType
-from tasks.errors import BackendUnavailable, InvalidJobId
+from tasks.errors import BackendUnavailable
 from tasks.texts import text
-from tui.messages import OverviewFetched
+from tui.error_text import describe_error
+from tui.format import FINISHED, first_line, fmt_duration, fmt_int, job_duration, rows_of
+from tui.reading import ThreadCalls
+from tui.screens.dashboard import CHANGES_STATE, DashboardScreen
+from tui.screens.help import HelpScreen
 from tui.source import JobsSource, LiveSource
-from tui.widgets import first_line, fmt_duration, fmt_int, rows_of
 
 logger = logging.getLogger(__name__)
 
@@ -35,20 +37,9 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 # Like a shell reports a process ended by SIGHUP: the terminal went away under us.
 EXIT_TERMINAL_LOST = 129
-FINISHED = ("completed", "failed")
 DARK_THEME, ANSI_THEME = "textual-dark", "ansi-dark"
-
-
-def describe_error(exc: BaseException) -> str:
-    """An exception from `tasks.jobs` as a sentence for a notification."""
-    if isinstance(exc, BackendUnavailable):
-        key = "backend.sqlite_unreachable" if exc.url.startswith("sqlite") else (
-            "backend.unreachable"
-        )
-        return text(key, url=exc.url, reason=exc.reason)
-    if isinstance(exc, UnknownProxyType | InvalidJobId):
-        return str(exc)
-    return text("dash.notify.error", error=first_line(exc) or type(exc).__name__)
+TOAST_TIMEOUT = 5.0
+ERROR_TOAST_TIMEOUT = 12.0
 
 
 def terminal_alive(fd: int) -> bool:
@@ -66,16 +57,20 @@ def _exit_soon(code: int, after: float) -> None:
     os._exit(code)
 
 
-class ProxyTuiApp(App[None]):
+class ProxyTuiApp(ThreadCalls, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "proxytui"
+    NOTIFICATION_TIMEOUT = TOAST_TIMEOUT
     BINDINGS = [
         Binding("q", "quit", text("dash.action.quit"), id="quit",
                 tooltip=text("dash.tip.quit")),
         Binding("question_mark", "help", text("dash.action.help"), id="help",
                 tooltip=text("dash.tip.help"), key_display="?"),
-        Binding("p", "toggle_pause", text("dash.action.pause"), id="pause",
+        # One key, two bindings: the footer says Pause while polling, Resume while paused.
+        Binding("p", "pause", text("dash.action.pause"), id="pause",
                 tooltip=text("dash.tip.pause")),
+        Binding("p", "resume", text("dash.action.resume"), id="resume",
+                tooltip=text("dash.tip.resume")),
         Binding("r", "refresh", text("dash.action.refresh"), id="refresh", show=False,
                 tooltip=text("dash.tip.refresh")),
         Binding("t", "toggle_ansi", text("dash.action.theme"), id="theme", show=False,
@@ -100,18 +95,19 @@ class ProxyTuiApp(App[None]):
         self.paused = False
         self.snapshot: dict[str, Any] | None = None
         self.polls = 0
-        self._poll_busy = False
+        self.read_at: int | None = None  # when the snapshot on screen was read (ms)
+        self.refreshing = False  # `r` was pressed and its answer is not in yet
+        self.expected: dict[str, int] = {}  # job id -> largest expected total seen
         self._last_jobs: dict[str, dict[str, Any] | None] | None = None
+        self._toasts: list[tuple[float, int]] = []  # (expires, lines) of toasts shown
         self._terminal_lost = False
         self._parent_pid = os.getppid()
         self._dark_theme = DARK_THEME
+        self.dashboard = DashboardScreen()
 
     # -- life cycle ---------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        from tui.screens.dashboard import DashboardScreen
-
-        self.dashboard = DashboardScreen()
         self.push_screen(self.dashboard)
 
     def on_ready(self) -> None:
@@ -137,47 +133,62 @@ class ProxyTuiApp(App[None]):
     # -- polling ------------------------------------------------------------------------
 
     def poll(self, force: bool = False) -> None:
-        """One tick: fetch the overview unless paused or a poll is still out."""
+        """One tick: fetch the overview unless paused or a poll is still out; let the
+        screen on top read what it shows."""
         if self.paused and not force:
+            self.dashboard.show_clock()  # the data on screen grows old; say so
             return
-        if not self._poll_busy:
-            self._poll_busy = True
-            self._fetch_overview()
+        self.call_in_thread("overview", self.source.overview, self._overview_read)
         tick = getattr(self.screen, "tick", None)
         if tick is not None:
             tick()
 
-    @work(thread=True, exit_on_error=False, group="poll")
-    def _fetch_overview(self) -> None:
-        snapshot, error = None, None
-        try:
-            snapshot = self.source.overview()
-        except Exception as exc:  # the dashboard must outlive any backend trouble
-            error = describe_error(exc)
-        self.post_message(OverviewFetched(snapshot, error))
-
-    def on_overview_fetched(self, message: OverviewFetched) -> None:
-        self._poll_busy = False
+    def _overview_read(self, snapshot: dict[str, Any] | None, error: BaseException | None
+                       ) -> None:
         self.polls += 1
-        snapshot = message.snapshot
+        self.refreshing = False
         if snapshot is None:
-            snapshot = self._unreachable(message.error or "?")
+            snapshot = self._unreachable(error or RuntimeError("?"))
         elif not snapshot["backend"]["reachable"]:
             # Keep showing the last rows we know while the backend is away; before the
             # first answer there are none, and the cards say "unknown", not "no job".
             snapshot = {**snapshot, "types": self.snapshot["types"] if self.snapshot else []}
         if snapshot["backend"]["reachable"]:
             self._notify_transitions(snapshot)
+            self._track_totals(snapshot)
+            self.read_at = snapshot.get("now") or self.source.clock_ms()
         self.snapshot = snapshot
         self.dashboard.show(snapshot, self.now_ms())
 
-    def _unreachable(self, reason: str) -> dict[str, Any]:
+    def _unreachable(self, error: BaseException) -> dict[str, Any]:
+        """A snapshot for an overview call that raised: the job store did not answer
+        (its URL and reason), or something else went wrong (its sentence)."""
         previous = self.snapshot or {"backend": {"url": "", "kind": ""}, "types": []}
         backend = {
-            **previous["backend"], "reachable": False, "error": reason, "noWorker": False,
-            "workers": 0, "queued": 0, "scheduled": 0,
+            **previous["backend"], "reachable": False, "noWorker": False,
+            "workers": 0, "queued": 0, "scheduled": 0, "failure": None,
         }
-        return {"now": None, "backend": backend, "types": previous["types"]}
+        if isinstance(error, BackendUnavailable):
+            backend.update(url=error.url, error=error.reason)
+        else:
+            backend.update(error=first_line(error), failure=describe_error(error))
+        return {**previous, "now": None, "backend": backend, "types": previous["types"]}
+
+    def _track_totals(self, snapshot: dict[str, Any]) -> None:
+        """Keep each running job's expected total moving one way: up."""
+        seen: dict[str, int] = {}
+        for row in snapshot["types"]:
+            job = row.get("job")
+            if not job:
+                continue
+            info = job.get("progressInfo") or {}
+            values = [v for v in (info.get("expectedTotal"), self.expected.get(job["jobId"]))
+                      if v is not None]
+            if info.get("currentTotal") is not None and values:
+                values.append(info["currentTotal"])
+            if values:
+                seen[job["jobId"]] = int(max(values))
+        self.expected = seen
 
     def now_ms(self) -> int:
         if self.snapshot and self.snapshot.get("now"):
@@ -201,32 +212,85 @@ class ProxyTuiApp(App[None]):
     def notify_finished(self, title: str, job: dict[str, Any]) -> None:
         if job["state"] == "completed":
             result = job.get("result") or {}
-            duration = result.get("durationMs")
-            if duration is None and job.get("startedAt") and job.get("finishedAt"):
-                duration = job["finishedAt"] - job["startedAt"]
-            self.notify(
-                text("dash.notify.completed", type=title, rows=fmt_int(rows_of(result)),
-                     duplicates=fmt_int(result.get("duplicates_removed", 0)),
-                     duration=fmt_duration(duration)),
-                title=job["jobId"],
-            )
+            self.notify(text(
+                "dash.notify.completed", type=title, rows=fmt_int(rows_of(result)),
+                duplicates=fmt_int(result.get("duplicates_removed", 0)),
+                duration=fmt_duration(job_duration(job)),
+            ))
         else:
             self.notify(
-                text("dash.notify.failed", type=title,
-                     error=first_line(job.get("error")) or "?"),
-                title=job["jobId"], severity="error", timeout=12,
+                text("dash.notify.failed", type=title, error=first_line(job.get("error")) or "?"),
+                severity="error", timeout=ERROR_TOAST_TIMEOUT,
             )
+
+    # -- notifications ------------------------------------------------------------------
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """A toast that never makes the toast rack taller than the screen.
+
+        Textual scrolls a rack taller than the screen, and a toast that expires out of a
+        scrolled rack leaves its cells painted (nothing marks them dirty). So old toasts
+        are cleared before a new one would overflow, and each expiry repaints the
+        screen once, which makes "expired" mean "gone from the terminal".
+        """
+        timeout = TOAST_TIMEOUT if timeout is None else timeout
+        now = time.monotonic()
+        lines = self._toast_lines(message, title)
+        self._toasts = [(end, n) for end, n in self._toasts if end > now]
+        room = max(4, self.size.height - 4)
+        if sum(n for _, n in self._toasts) + lines > room:
+            self.clear_notifications()
+            self._toasts = []
+        self._toasts.append((now + timeout, lines))
+        super().notify(message, title=title, severity=severity, timeout=timeout,
+                       markup=markup)
+        self.set_timer(timeout + 0.1, self._toast_expired, name="toast-expired")
+
+    def _toast_lines(self, message: str, title: str) -> int:
+        """Rows a toast takes: its wrapped text, plus one for its margin."""
+        width = max(10, min(60, self.size.width // 2) - 4)
+        rows = sum(max(1, math.ceil(len(line) / width)) for line in message.splitlines() or [""])
+        return rows + (1 if title else 0) + 1
+
+    def _toast_expired(self) -> None:
+        self.screen.refresh(repaint=True)
+
+    def notify_error(self, exc: BaseException) -> None:
+        self.notify(describe_error(exc), severity="error", timeout=ERROR_TOAST_TIMEOUT)
+
+    def refuse_read_only(self) -> bool:
+        """In read-only mode, say so (an action key is never ignored silently)."""
+        if self.read_only:
+            self.notify(text("dash.notify.read_only"), severity="warning")
+            return True
+        return False
 
     # -- actions ------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pause":
+            return not self.paused
+        if action == "resume":
+            return self.paused
+        return True
+
+    def action_pause(self) -> None:
+        self.action_toggle_pause()
+
+    def action_resume(self) -> None:
+        self.action_toggle_pause()
+
     def action_refresh(self) -> None:
+        self.refreshing = True
+        self.dashboard.show_clock()
         self.poll(force=True)
 
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused
         self.notify(text("dash.notify.paused" if self.paused else "dash.notify.resumed"))
-        if self.snapshot is not None:
-            self.dashboard.show(self.snapshot, self.now_ms())
+        self.refresh_bindings()
+        self.dashboard.show_header()
         if not self.paused:
             self.poll()
 
@@ -238,8 +302,6 @@ class ProxyTuiApp(App[None]):
             self.theme = ANSI_THEME
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
-
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
         else:
@@ -248,23 +310,19 @@ class ProxyTuiApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         board = self.dashboard
+        # (name, callback): the palette's words are dash.action.<name> and dash.tip.<name>.
         commands = [
-            ("sync", "dash.action.sync", "dash.tip.sync", board.action_sync, True),
-            ("force", "dash.action.force", "dash.tip.force", board.action_force, True),
-            ("cleanup", "dash.action.cleanup", "dash.tip.cleanup", board.action_cleanup, True),
-            ("cleanup_all", "dash.action.cleanup_all", "dash.tip.cleanup_all",
-             board.action_cleanup_all, True),
-            ("detail", "dash.action.detail", "dash.tip.detail", board.action_detail, False),
-            ("jobs", "dash.action.jobs", "dash.tip.jobs", board.action_jobs, False),
-            ("refresh", "dash.action.refresh", "dash.tip.refresh", self.action_refresh, False),
-            ("pause", "dash.action.pause", "dash.tip.pause", self.action_toggle_pause, False),
-            ("theme", "dash.action.theme", "dash.tip.theme", self.action_toggle_ansi, False),
-            ("help", "dash.action.help", "dash.tip.help", self.action_help, False),
+            ("sync", board.action_sync), ("force", board.action_force),
+            ("cleanup", board.action_cleanup), ("cleanup_all", board.action_cleanup_all),
+            ("detail", board.action_detail), ("history", board.action_history),
+            ("jobs", board.action_jobs), ("workers", board.action_workers),
+            ("refresh", self.action_refresh), ("pause", self.action_toggle_pause),
+            ("theme", self.action_toggle_ansi), ("help", self.action_help),
         ]
-        for _name, label, tip, callback, changes in commands:
-            if changes and self.read_only:
+        for name, callback in commands:
+            if name in CHANGES_STATE and self.read_only:
                 continue
-            yield SystemCommand(text(label), text(tip), callback)
+            yield SystemCommand(text(f"dash.action.{name}"), text(f"dash.tip.{name}"), callback)
 
 
 def run_dashboard(

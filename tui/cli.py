@@ -147,6 +147,15 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     from tasks import jobs
     from tui.render import render_cleanup
 
+    if args.type is None and not args.yes:
+        # Every type, running jobs cancelled: ask on a terminal, refuse without one.
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            raise UsageError(text("dash.cleanup.refused"))
+        sys.stderr.write(text("dash.cleanup.confirm"))
+        sys.stderr.flush()
+        if sys.stdin.readline().strip().lower() not in ("y", "yes", "ya"):
+            say(text("dash.cleanup.kept"))
+            return EXIT_FAILED
     emit(jobs.cleanup(args.type), args.json, render_cleanup)
     return EXIT_OK
 
@@ -232,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmd = add("cleanup", cmd_cleanup, "remove the jobs of one type or all (cancels running ones)")
     cmd.add_argument("--type", type=proxy_type_arg, default=None, help=f"one of: {types}")
+    cmd.add_argument("--yes", action="store_true",
+                     help="without --type: do not ask (needed when there is no terminal)")
     cmd.add_argument("--json", action="store_true", help="print the contract JSON")
 
     # Its options (and --help) belong to the fake's own parser: see main().

@@ -6,31 +6,10 @@ fields and tasks.texts, so the CLI says what the dashboard says.
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from tasks.jobs import RUNNING_STATES
-
-
-def format_ms(epoch_ms: int | None) -> str:
-    if not epoch_ms:
-        return "-"
-    moment = datetime.datetime.fromtimestamp(epoch_ms / 1000).astimezone()
-    return moment.strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
-def format_duration(ms: int | float | None, missing: str = "-") -> str:
-    """1m12s, 45s, 2h03m."""
-    if ms is None or ms < 0:
-        return missing
-    seconds = int(round(ms / 1000))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m{seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
+from tui.format import attempt_number, fmt_time
 
 
 def render_sync(answer: dict[str, Any]) -> str:
@@ -48,10 +27,10 @@ def render_status(record: dict[str, Any]) -> str:
         f"state      {record['state']}  {record.get('progress', 0)}%"
         + (f"  ({info['stage']}: {info.get('message', '')})" if running and info.get("stage")
            else ""),
-        f"attempt    {record.get('attemptsMade', 0)}/{record.get('maxAttempts', '?')}",
-        f"requested  {record.get('requestedBy', '-')} at {format_ms(record.get('createdAt'))}",
-        f"started    {format_ms(record.get('startedAt'))}",
-        f"finished   {format_ms(record.get('finishedAt'))}",
+        f"attempt    {attempt_number(record)}/{record.get('maxAttempts', '?')}",
+        f"requested  {record.get('requestedBy', '-')} at {fmt_time(record.get('createdAt'))}",
+        f"started    {fmt_time(record.get('startedAt'))}",
+        f"finished   {fmt_time(record.get('finishedAt'))}",
         f"worker     {record.get('worker') or '-'}",
     ]
     if info.get("currentTotal") is not None:
@@ -68,7 +47,7 @@ def render_status(record: dict[str, Any]) -> str:
     if log:
         lines.append("log")
         for entry in log[-20:]:
-            lines.append(f"  {format_ms(entry['t'])}  {entry['level']:<7} {entry['msg']}")
+            lines.append(f"  {fmt_time(entry['t'])}  {entry['level']:<7} {entry['msg']}")
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from tasks import jobs
@@ -21,7 +22,11 @@ class JobsSource(Protocol):
     def request_sync(
         self, proxy_type: str, force: bool, requested_by: str | None
     ) -> dict[str, Any]: ...
-    def cleanup(self, proxy_type: str | None = None) -> dict[str, Any]: ...
+    def cleanup(
+        self, proxy_type: str | None = None, states: Sequence[str] | None = None
+    ) -> dict[str, Any]: ...
+    def history(self, proxy_type: str | None = None, limit: int = 50) -> dict[str, Any]: ...
+    def workers(self) -> dict[str, Any]: ...
     def clock_ms(self) -> int: ...
 
 
@@ -42,8 +47,18 @@ class LiveSource:
     ) -> dict[str, Any]:
         return jobs.request_sync(proxy_type, force=force, requested_by=requested_by)
 
-    def cleanup(self, proxy_type: str | None = None) -> dict[str, Any]:
-        return jobs.cleanup(proxy_type)
+    def cleanup(
+        self, proxy_type: str | None = None, states: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        if states is None:
+            return jobs.cleanup(proxy_type)
+        return jobs.cleanup(proxy_type, states=states)  # type: ignore[call-arg]
+
+    def history(self, proxy_type: str | None = None, limit: int = 50) -> dict[str, Any]:
+        return jobs.history(proxy_type, limit=limit)  # type: ignore[attr-defined]
+
+    def workers(self) -> dict[str, Any]:
+        return jobs.workers()
 
     def clock_ms(self) -> int:
         return int(time.time() * 1000)
@@ -58,10 +73,14 @@ class FixedSource:
         statuses: dict[str, dict[str, Any]] | None = None,
         listing: dict[str, Any] | None = None,
         now_ms: int | None = None,
+        runs: list[dict[str, Any]] | None = None,
+        workers: list[dict[str, Any]] | None = None,
     ) -> None:
         self._overview = overview
         self._statuses = statuses or {}
         self._listing = listing
+        self._runs = runs or []
+        self._workers = workers or []
         self._now = now_ms or overview.get("now") or 0
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
 
@@ -92,9 +111,20 @@ class FixedSource:
         return {"success": True, "status": "queued", "jobId": f"proxy-{proxy_type}-1",
                 "forced": force, "message": f"{proxy_type} sync queued."}
 
-    def cleanup(self, proxy_type: str | None = None) -> dict[str, Any]:
-        self.calls.append(("cleanup", (proxy_type,)))
-        return {"success": True, "message": "Removed 0 job(s).", "cleaned": 0, "breakdown": {}}
+    def cleanup(
+        self, proxy_type: str | None = None, states: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        self.calls.append(("cleanup", (proxy_type, tuple(states) if states else None)))
+        return {"success": True, "message": "Removed 0 job(s).", "cleaned": 0, "removed": 0,
+                "breakdown": {}}
+
+    def history(self, proxy_type: str | None = None, limit: int = 50) -> dict[str, Any]:
+        runs = [r for r in self._runs if proxy_type is None or r["type"] == proxy_type]
+        runs.sort(key=lambda r: r.get("finishedAt") or 0, reverse=True)
+        return {"type": proxy_type, "runs": copy.deepcopy(runs[:limit])}
+
+    def workers(self) -> dict[str, Any]:
+        return {"now": self.clock_ms(), "workers": copy.deepcopy(self._workers)}
 
     def clock_ms(self) -> int:
         return int(self._now)

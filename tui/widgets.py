@@ -1,11 +1,12 @@
-"""Small widgets of the dashboard and the words and numbers they show.
+"""Small widgets of the dashboard: the type cards (or dense rows), the header, banners.
 
-Each widget keeps the last thing it drew and refreshes only when that changes, so an
-idle dashboard repaints nothing.
+Each widget keeps the last thing it drew (its "view") and refreshes only when that
+changes, so an idle dashboard repaints nothing. The words come from tui.format.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from textual.content import Content
@@ -13,20 +14,31 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tasks.jobs import RUNNING_STATES
 from tasks.texts import text
-from tui.render import format_duration
+from tui.format import (
+    FINISHED,
+    RUNNING,
+    SYMBOLS,
+    attempt_text,
+    bar,
+    counts_text,
+    dataset_text,
+    ended_text,
+    fmt_ago,
+    fmt_clock,
+    fmt_duration,
+    fmt_int,
+    fmt_span,
+    indeterminate_bar,
+    is_indeterminate,
+    middle_ellipsis,
+    next_run_text,
+    running_text,
+    shown_progress,
+    stage_word,
+    state_word,
+)
 
-SYMBOLS = {
-    None: "○",
-    "unknown": "?",
-    "waiting": "◷",
-    "active": "▶",
-    "delayed": "↻",
-    "stalled": "⚠",
-    "completed": "✔",
-    "failed": "✖",
-}
 STATE_STYLES = {
     None: "$text-muted",
     "unknown": "$text-muted",
@@ -36,112 +48,71 @@ STATE_STYLES = {
     "stalled": "$error bold",
     "completed": "$success",
     "failed": "$error bold",
+    "cancelled": "$warning",
 }
+# Dense rows (100+ columns): (heading key, width); the last column takes the rest.
+DENSE_COLUMNS = (
+    ("dash.col.type", 14), ("dash.col.state", 11), ("dash.col.progress", 19),
+    ("dash.col.rows", 17), ("dash.col.rate", 11), ("dash.col.eta", 8), ("dash.col.data", 12),
+    ("dash.col.note", 0),
+)
+DENSE_MIN_WIDTH = 100
 
 
-def state_word(state: str | None) -> str:
-    return text(f"dash.state.{state or 'none'}")
+@dataclass(frozen=True)
+class CardView:
+    """Everything a card shows; two equal views draw the same cells."""
+
+    state: str | None
+    progress: int | None  # None: indeterminate (no total known)
+    detail: str
+    data: str
+    meta: str
+    dense: tuple[str, ...]
 
 
-def fmt_int(value: Any) -> str:
-    try:
-        return f"{int(value):,}"
-    except (TypeError, ValueError):
-        return "?"
-
-
-def fmt_duration(ms: float | None) -> str:
-    return format_duration(ms, missing="?")
-
-
-def fmt_ago(now_ms: int | None, then_ms: int | None) -> str:
-    if not now_ms or not then_ms:
-        return ""
-    minutes = max(0, (now_ms - then_ms) // 60_000)
-    if minutes < 1:
-        return text("dash.ago.now")
-    if minutes < 60:
-        return text("dash.ago.min", n=minutes)
-    if minutes < 24 * 60:
-        return text("dash.ago.hour", h=minutes // 60, m=minutes % 60)
-    return text("dash.ago.day", n=minutes // (24 * 60))
-
-
-def first_line(value: Any, limit: int = 200) -> str:
-    lines = str(value or "").strip().splitlines()
-    return lines[0][:limit] if lines else ""
-
-
-def bar(progress: int, width: int) -> str:
-    width = max(4, width)
-    filled = round(width * max(0, min(100, progress)) / 100)
-    return "█" * filled + "░" * (width - filled)
-
-
-def rows_of(result: dict[str, Any] | None) -> Any:
-    """The rows a sync left in its table (what an operator means by "rows")."""
-    result = result or {}
-    return result.get("inserted", result.get("total"))
-
-
-def ended_text(job: dict[str, Any], now_ms: int | None) -> str:
-    """How a finished job ended: "completed 5 min ago, 23,190 rows in 1m12s"."""
-    ago = fmt_ago(now_ms, job.get("finishedAt"))
-    if job["state"] == "completed":
-        result = job.get("result") or {}
-        started = job.get("startedAt") or job.get("createdAt")
-        finished = job.get("finishedAt")
-        duration = result.get("durationMs")
-        if duration is None and started and finished:
-            duration = finished - started
-        return text(
-            "dash.ended.completed", ago=ago, rows=fmt_int(rows_of(result)),
-            duration=fmt_duration(duration),
-        )
-    error = first_line(job.get("error")) or first_line((job.get("result") or {}).get("message"))
-    return text("dash.ended.failed", ago=ago, error=error or "?")
-
-
-def running_text(job: dict[str, Any], now_ms: int | None) -> str:
-    """Stage and message, records, rate and ETA of a job still on its way."""
-    info = job.get("progressInfo") or {}
-    parts: list[str] = []
-    stage, message = info.get("stage"), info.get("message")
-    if stage and message:
-        parts.append(f"{stage}: {first_line(message)}")
-    elif stage or message:
-        parts.append(first_line(stage or message))
-    current, expected = info.get("currentTotal"), info.get("expectedTotal")
-    if current is not None:
-        parts.append(
-            text("dash.records", current=fmt_int(current),
-                 expected=fmt_int(expected) if expected is not None else "?")
-        )
-    if job["state"] == "active":
-        if info.get("rowsPerSecond"):
-            parts.append(text("dash.rate", rate=fmt_int(info["rowsPerSecond"])))
-        if info.get("etaSeconds") is not None:
-            parts.append(text("dash.eta", eta=fmt_duration(info["etaSeconds"] * 1000)))
-    elif job["state"] == "delayed" and job.get("retryAt") and now_ms:
-        parts.append(text("dash.retry_at", eta=fmt_duration(max(0, job["retryAt"] - now_ms))))
-    elif job["state"] == "waiting" and not parts:
-        parts.append(text("dash.queued_since", ago=fmt_ago(now_ms, job.get("createdAt"))))
-    return " · ".join(parts)
-
-
-def meta_text(job: dict[str, Any]) -> str:
-    attempts = job.get("attemptsMade") or 0
-    shown = attempts if job["state"] in ("completed", "failed") else min(
-        attempts + (0 if job["state"] in ("active", "stalled") else 1), job.get("maxAttempts") or 3
-    )
-    return text(
-        "dash.meta", jobId=job["jobId"], who=job.get("requestedBy") or "?",
-        attempt=max(1, shown), maxAttempts=job.get("maxAttempts") or 3,
-    )
+def dense_cells(row: dict[str, Any], job: dict[str, Any] | None, now_ms: int | None,
+                expected: Any, data_known: bool) -> tuple[str, ...]:
+    """progress counts, rate, ETA, data age and a note, for a dense row."""
+    info = (job or {}).get("progressInfo") or {}
+    counts = rate = eta = ""
+    state = job["state"] if job else None
+    if state in RUNNING:
+        stage = stage_word(info.get("stage"))
+        counts = counts_text(info.get("currentTotal"),
+                             expected if expected is not None else info.get("expectedTotal"))
+        counts = counts or stage
+        if state == "active" and info.get("rowsPerSecond"):
+            rate = text("dash.rate_short", rate=fmt_int(info["rowsPerSecond"]))
+        if state == "active" and info.get("etaSeconds") is not None:
+            eta = fmt_duration(info["etaSeconds"] * 1000)
+    dataset = row.get("dataset")
+    if not data_known:
+        age = "?"
+    elif dataset and dataset.get("publishedAt") and now_ms:
+        age = fmt_span(max(0, now_ms - dataset["publishedAt"]))
+    else:
+        age = "-"
+    if dataset and dataset.get("rows") is not None and state not in RUNNING:
+        counts = fmt_int(dataset["rows"])
+    elif job and state == "completed" and not counts:
+        counts = fmt_int((job.get("result") or {}).get("inserted"))
+    if job and state in FINISHED:
+        note = ended_text(job, now_ms)
+    elif job and state in ("waiting", "delayed", "stalled"):
+        note = running_text(job, now_ms)
+    elif job:
+        note = text("dash.by", who=job.get("requestedBy") or "?")
+    else:
+        note = dataset_text(dataset, now_ms, data_known) or text("dash.never")
+    upcoming = next_run_text(row.get("nextRunAt"), now_ms)
+    if upcoming:
+        note = f"{note} · {upcoming}" if note else upcoming
+    return counts, rate, eta, age, note
 
 
 class TypeCard(Widget):
-    """One proxy type: state, progress, what it is doing or how it ended, whose job."""
+    """One proxy type: a three-line card, or one dense row when the screen is wide."""
 
     class Selected(Message):
         def __init__(self, card: TypeCard) -> None:
@@ -153,94 +124,217 @@ class TypeCard(Widget):
         self.proxy_type = proxy_type
         self.title = title
         self.job: dict[str, Any] | None = None
-        self._view: tuple[Any, ...] | None = None
+        self.view: CardView | None = None
 
-    def set_row(
-        self, job: dict[str, Any] | None, now_ms: int | None, *, known: bool = True
-    ) -> bool:
-        """Take new data; repaint only if what the card shows changed.
+    def set_row(self, row: dict[str, Any] | None, now_ms: int | None, *, known: bool = True,
+                data_known: bool = True, read_only: bool = False,
+                expected: Any = None) -> bool:
+        """Take one overview row; repaint only if what the card shows changed.
 
         ``known=False``: the backend has not answered since the dashboard started, so
         "no job" would be a guess; the card says the state is unknown instead.
+        ``expected``: the largest expected total seen for this job (never moves back).
         """
+        row = row or {}
+        job = row.get("job")
         self.job = job
+        dataset = row.get("dataset")
+        data = dataset_text(dataset, now_ms, data_known) if "dataset" in row else ""
+        upcoming = next_run_text(row.get("nextRunAt"), now_ms)
+        data = " · ".join(part for part in (data, upcoming) if part)
         if job is None:
-            view: tuple[Any, ...] = (
-                (None, 0, text("dash.never"), "") if known
-                else ("unknown", 0, text("dash.unknown"), "")
-            )
+            state = None if known else "unknown"
+            if not known:
+                detail = text("dash.unknown")
+            elif dataset and dataset.get("lastRun"):
+                detail = text("dash.no_job_record")
+            else:
+                detail = text("dash.never_read_only" if read_only else "dash.never")
+            view = CardView(state, 0, detail, data, "",
+                            dense_cells(row, None, now_ms, None, data_known))
         else:
             state = job["state"]
-            running = state in RUNNING_STATES
-            detail = running_text(job, now_ms) if running else ended_text(job, now_ms)
-            view = (state, int(job.get("progress") or 0), detail, meta_text(job))
-        if view == self._view:
+            detail = running_text(job, now_ms, expected) if state in RUNNING else ended_text(
+                job, now_ms)
+            progress = None if is_indeterminate(job) else shown_progress(job)
+            meta = text("dash.meta", jobId=job["jobId"], who=job.get("requestedBy") or "?",
+                        attempt=attempt_text(job))
+            view = CardView(state, progress, detail, data, meta,
+                            dense_cells(row, job, now_ms, expected, data_known))
+        if view == self.view:
             return False
-        self._view = view
-        for state in SYMBOLS:
-            self.set_class(state == view[0], f"-{state or 'none'}")
+        self.view = view
+        for name in SYMBOLS:
+            self.set_class(name == view.state, f"-{name or 'none'}")
         self.refresh()
         return True
 
+    def _state_cells(self, bar_width: int) -> list[Any]:
+        view = self.view or CardView(None, 0, "", "", "", ())
+        style = STATE_STYLES.get(view.state, "")
+        word = state_word(view.state).ljust(max(len(state_word(s)) for s in SYMBOLS))
+        cells: list[Any] = [(word, style)]
+        if view.state in (None, "unknown"):
+            cells.append(" " * (bar_width + 6))
+        elif view.progress is None:
+            cells += [" ", (indeterminate_bar(bar_width), style), "     "]
+        else:
+            cells += [" ", (bar(view.progress, bar_width), style), f" {view.progress:>3}%"]
+        return cells
+
     def render(self) -> Content:
-        state, progress, detail, meta = self._view or (None, 0, "", "")
         width = max(20, self.content_size.width)
-        style = STATE_STYLES.get(state, "")
+        if width >= DENSE_MIN_WIDTH and self.has_class("-dense"):
+            return self._render_dense(width)
+        view = self.view or CardView(None, 0, "", "", "", ())
+        style = STATE_STYLES.get(view.state, "")
         left = Content.assemble(
-            (f"{SYMBOLS.get(state, '?')} ", style),
-            (self.title, "bold"),
+            (f"{SYMBOLS.get(view.state, '?')} ", style), (self.title, "bold"),
             (f" ({self.proxy_type})", "$text-muted"),
         )
-        word = state_word(state).ljust(max(len(state_word(s)) for s in SYMBOLS))
-        bar_width = max(8, min(30, width // 4))
-        right: list[Any] = [(word, style)]
-        if state not in (None, "unknown"):
-            right += [" ", (bar(progress, bar_width), style), f" {progress:>3}%"]
+        right = Content.assemble(*self._state_cells(max(8, min(30, width // 4))))
+        gap = max(1, width - left.cell_length - right.cell_length)
+        lines = [Content.assemble(left, " " * gap, right), Content("  " + view.detail)]
+        if view.data:
+            lines.append(Content.assemble(("  " + view.data, "$text-muted")))
+        lines.append(Content.assemble(("  " + view.meta, "$text-muted")))
+        return Content("\n").join(line.truncate(width, ellipsis=True) for line in lines)
+
+    def _render_dense(self, width: int) -> Content:
+        view = self.view or CardView(None, 0, "", "", "", ("", "", "", "", ""))
+        style = STATE_STYLES.get(view.state, "")
+        counts, rate, eta, age, note = (view.dense + ("",) * 5)[:5]
+        name = f"{SYMBOLS.get(view.state, '?')} {self.proxy_type}"
+        state = state_word(view.state)
+        if view.state in (None, "unknown"):
+            progress = ""
+        elif view.progress is None:
+            progress = indeterminate_bar(12)
         else:
-            right.append(" " * (bar_width + 6))
-        right_content = Content.assemble(*right)
-        gap = max(1, width - left.cell_length - right_content.cell_length)
-        line1 = Content.assemble(left, " " * gap, right_content)
-        line2 = Content("  " + detail).truncate(width, ellipsis=True)
-        line3 = Content.assemble(("  " + meta, "$text-muted")).truncate(width, ellipsis=True)
-        return Content("\n").join([line1.truncate(width, ellipsis=True), line2, line3])
+            progress = f"{bar(view.progress, 12)} {view.progress:>3}%"
+        cells = [
+            (name, style), (state, style), (progress, style), (counts, ""), (rate, ""),
+            (eta, ""), (age, ""),
+        ]
+        parts: list[Any] = []
+        for (value, cell_style), (_, column) in zip(cells, DENSE_COLUMNS, strict=False):
+            shown = value[: column - 1].ljust(column)
+            parts.append((shown, cell_style) if cell_style else shown)
+        parts.append((note, "$text-muted"))
+        return Content.assemble(*parts).truncate(width, ellipsis=True)
+
+    def detail_lines(self) -> Content:
+        """The card's words below its first line (the dense view shows them for the
+        selected type)."""
+        view = self.view or CardView(None, 0, "", "", "", ())
+        lines = [Content.assemble((f"{self.title} ({self.proxy_type})", "bold"))]
+        lines += [Content(view.detail), Content.assemble((view.data, "$text-muted")),
+                  Content.assemble((view.meta, "$text-muted"))]
+        return Content("\n").join(lines)
 
     def on_click(self) -> None:
         self.post_message(self.Selected(self))
 
 
-class HeaderBar(Static):
-    """Backend URL, connection state, live workers, queue depth, paused / read-only."""
+class DenseHeading(Static):
+    """Column headings over the dense rows."""
+
+    def on_mount(self) -> None:
+        cells = [text(key).upper()[: width - 1].ljust(width) if width else text(key).upper()
+                 for key, width in DENSE_COLUMNS]
+        self.update(Content("".join(cells)))
+
+
+class HeaderBar(Widget):
+    """Backend URL, connection state, live workers, queue depth, read-only, PAUSED.
+
+    Everything but the URL always shows; the URL is shortened from the middle to fit,
+    and at narrow widths the labels get shorter.
+    """
 
     def __init__(self) -> None:
-        super().__init__("", id="header-bar")
-        self._view: tuple[Any, ...] | None = None
+        super().__init__(id="header-bar")
+        self.view: tuple[Any, ...] | None = None
 
     def show(self, backend: dict[str, Any] | None, paused: bool, read_only: bool) -> None:
         if backend is None:
             view: tuple[Any, ...] = ("", None, 0, 0, paused, read_only)
         else:
-            view = (backend["url"], backend["reachable"], backend["workers"],
-                    backend["queued"] + backend.get("scheduled", 0), paused, read_only)
-        if view == self._view:
-            return
-        self._view = view
-        url, reachable, workers, queued, paused, read_only = view
+            view = (backend.get("url") or "", backend["reachable"], backend.get("workers", 0),
+                    backend.get("queued", 0) + backend.get("scheduled", 0), paused, read_only)
+        if view != self.view:
+            self.view = view
+            self.refresh()
+
+    def _marks(self, compact: bool) -> list[Any]:
+        _, reachable, workers, queued, paused, read_only = self.view or (
+            "", None, 0, 0, False, False)
+        suffix = ".short" if compact else ""
         if reachable is None:
-            link = ("◌ " + text("dash.header.connecting"), "$text-muted")
+            link = ("◌ " + text("dash.header.connecting" + suffix), "$text-muted")
         elif reachable:
-            link = ("● " + text("dash.header.connected"), "$success")
+            link = ("● " + text("dash.header.connected" + suffix), "$success")
         else:
-            link = ("✖ " + text("dash.header.unreachable"), "$error bold")
-        parts: list[Any] = [("proxytui ", "bold"), url, "  ", link]
+            link = ("✖ " + text("dash.header.unreachable" + suffix), "$error bold")
+        marks: list[Any] = [link]
         if reachable:
-            parts += ["  ", text("dash.header.workers", n=workers),
-                      "  ", text("dash.header.queue", n=queued)]
+            marks += [text("dash.header.workers" + suffix, n=workers),
+                      text("dash.header.queue" + suffix, n=queued)]
         if read_only:
-            parts += ["  ", (text("dash.header.read_only"), "$warning")]
+            marks.append((text("dash.header.read_only" + suffix), "$warning bold"))
         if paused:
-            parts += ["  ", ("⏸ " + text("dash.header.paused"), "$warning bold")]
-        self.update(Content.assemble(*parts))
+            marks.append(("⏸ " + text("dash.header.paused"), "$warning bold"))
+        return marks
+
+    def render(self) -> Content:
+        width = max(10, self.content_size.width)
+        url = (self.view or ("",))[0]
+        # Give way in this order: the URL shrinks (middle ellipsis), labels get short,
+        # the URL goes, the name goes. State, workers, queue, read-only, PAUSED stay.
+        attempts = ((False, True, 12), (True, True, 12), (True, True, 0), (True, False, 0))
+        for compact, titled, least in attempts:
+            tail = Content.assemble(
+                *[part for mark in self._marks(compact) for part in ("  ", mark)])
+            title = "proxytui " if titled else ""
+            room = width - tail.cell_length - len(title)
+            if room >= min(len(url), least) or not titled:
+                shown = middle_ellipsis(url, max(0, room)) if room > 1 else ""
+                return Content.assemble((title, "bold"), shown, tail).truncate(width)
+        raise AssertionError("unreachable")
+
+
+class UpdatedClock(Static):
+    """When the data on screen was read: "updated 14:03", "↻ reading…" while `r` waits,
+    and a warning once the last answer is more than three polls old."""
+
+    def __init__(self) -> None:
+        super().__init__("", id="updated")
+        self.view: tuple[Any, ...] | None = None
+
+    def show(self, read_at: int | None, now_ms: int | None, refreshing: bool,
+             stale_after_ms: float, precise: bool) -> None:
+        stale = bool(read_at and now_ms and now_ms - read_at > stale_after_ms)
+        if refreshing:
+            view: tuple[Any, ...] = ("refreshing",)
+        elif not read_at:
+            view = ("never",)
+        elif stale:
+            view = ("stale", fmt_clock(read_at)[:5], fmt_ago(now_ms, read_at))
+        else:
+            clock = fmt_clock(read_at)
+            view = ("fresh", clock if precise else clock[:5])
+        if view == self.view:
+            return
+        self.view = view
+        if view[0] == "refreshing":
+            self.update(Content.assemble(("↻ " + text("dash.updated.reading"), "$accent")))
+        elif view[0] == "never":
+            self.update(Content(""))
+        elif view[0] == "stale":
+            self.update(Content.assemble(
+                ("⚠ " + text("dash.updated.stale", at=view[1], ago=view[2]), "$warning")))
+        else:
+            self.update(Content(text("dash.updated", at=view[1])))
 
 
 class Banner(Static):

@@ -238,5 +238,9 @@ class JobStore(ABC):
     @abstractmethod
     def worker_gone(self, worker_id: str) -> None: ...
 
+    @abstractmethod
+    def live_workers(self) -> tuple[int, list[tuple[str, int]]]:
+        """``(now, [(worker id, last seen ms), ...])`` of the workers seen within the TTL."""
+
     def close(self) -> None:  # noqa: B027 - optional for stores without resources
         """Release connections."""

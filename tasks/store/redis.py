@@ -545,6 +545,17 @@ class RedisJobStore(JobStore):
     def worker_gone(self, worker_id: str) -> None:
         self._call(lambda: self.conn.zrem(self._key("workers"), worker_id))
 
+    def live_workers(self) -> tuple[int, list[tuple[str, int]]]:
+        def read() -> tuple[int, list[tuple[str, int]]]:
+            seconds, micros = self.conn.time()
+            now = int(seconds) * 1000 + int(micros) // 1000
+            since = now - int(self.settings.worker_ttl * 1000)
+            found: list[tuple[bytes, float]] = self.conn.zrangebyscore(  # type: ignore[assignment]
+                self._key("workers"), since, "+inf", withscores=True)
+            return now, [(member.decode(), int(score)) for member, score in found]
+
+        return self._call(read)
+
 
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__

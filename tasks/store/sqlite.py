@@ -552,6 +552,16 @@ class SqliteJobStore(JobStore):
                 (self.ns, worker_id),
             )
 
+    def live_workers(self) -> tuple[int, list[tuple[str, int]]]:
+        with self._read() as db:
+            now = _now()
+            rows = db.execute(
+                "select worker_id, seen_at from proxytui_worker where ns = ? and seen_at >= ? "
+                "order by worker_id",
+                (self.ns, now - int(self.settings.worker_ttl * 1000)),
+            ).fetchall()
+        return now, [(str(worker), int(seen)) for worker, seen in rows]
+
 
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__

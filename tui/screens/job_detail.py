@@ -1,23 +1,41 @@
-"""One job: every field of job_status, live while it runs; result, error, log."""
+"""One job, read as a person would: what state it is in, when it was queued, started and
+finished, what it produced or why it failed; then its log, then every raw field."""
 
 from __future__ import annotations
 
 import json
-import time
+from contextlib import suppress
 from typing import Any
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
-from tasks.jobs import FINISHED_STATES
 from tasks.texts import text
-from tui.widgets import STATE_STYLES, SYMBOLS, bar, fmt_ago, fmt_duration, state_word
+from tui.error_text import describe_error
+from tui.format import (
+    FINISHED,
+    SYMBOLS,
+    attempt_text,
+    bar,
+    fmt_ago,
+    fmt_clock,
+    fmt_duration,
+    fmt_int,
+    fmt_time,
+    indeterminate_bar,
+    is_indeterminate,
+    running_text,
+    shown_progress,
+    state_word,
+)
+from tui.host import host
+from tui.reading import ThreadCalls
+from tui.widgets import STATE_STYLES
 
 TIME_FIELDS = ("createdAt", "startedAt", "finishedAt", "heartbeatAt", "retryAt", "enqueuedAt")
 FIELD_ORDER = (
@@ -26,14 +44,13 @@ FIELD_ORDER = (
     "retryAt", "finishedAt",
 )
 SECTIONS = ("progressInfo", "result", "error", "stackTrace", "log", "found")
-
-
-def fmt_time(ms: int | None, now_ms: int | None) -> str:
-    if not ms:
-        return "-"
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ms / 1000))
-    ago = fmt_ago(now_ms, ms)
-    return f"{stamp} ({ago})" if ago else stamp
+RESULT_COUNTS = (
+    ("inserted", "dash.result.rows"), ("written", "dash.result.written"),
+    ("removed", "dash.result.removed"), ("unchanged", "dash.result.unchanged"),
+    ("duplicates_removed", "dash.result.duplicates"), ("rejected", "dash.result.rejected"),
+    ("pages", "dash.result.pages"),
+)
+ERROR_LINES = 6
 
 
 def fmt_value(value: Any) -> str:
@@ -44,11 +61,66 @@ def fmt_value(value: Any) -> str:
     return str(value)
 
 
-class DetailBody(VerticalScroll):
-    """The scrolling page of one job."""
+def timeline(job: dict[str, Any], now_ms: int | None) -> list[Content]:
+    """queued -> started -> finished, each with its time (and zone) and the wait between."""
+    lines = []
+    steps = (("createdAt", "dash.detail.queued"), ("startedAt", "dash.detail.started"),
+             ("finishedAt", "dash.detail.finished"))
+    before = None
+    for field, key in steps:
+        moment = job.get(field)
+        if not moment:
+            continue
+        gap = f"  (+{fmt_duration(moment - before)})" if before else ""
+        ago = fmt_ago(now_ms, moment)
+        lines.append(Content.assemble(
+            (f"{text(key):<10}", "bold"), fmt_time(moment), gap,
+            (f"  {ago}" if ago else "", "$text-muted"),
+        ))
+        before = moment
+    return lines
 
 
-class JobDetailScreen(Screen):
+def summary(job: dict[str, Any], now_ms: int | None) -> list[Content]:
+    state = job.get("state")
+    style = STATE_STYLES.get(state, "")
+    if is_indeterminate(job):
+        meter = indeterminate_bar(30)
+    else:
+        progress = shown_progress(job)
+        meter = f"{bar(progress, 30)} {progress}%"
+    lines = [Content.assemble(
+        (f"{SYMBOLS.get(state, '?')} {state_word(state)}", style), "  ", (meter, style),
+        ("  " + attempt_text(job), "$text-muted"),
+    )]
+    who = text("dash.by", who=job.get("requestedBy") or "?")
+    worker = job.get("worker")
+    lines.append(Content.assemble((f"{job.get('type', '?')} · {who}"
+                                   + (f" · {worker}" if worker else ""), "$text-muted")))
+    if state not in FINISHED:
+        lines.append(Content(running_text(job, now_ms)))
+    lines.append(Content(""))
+    lines += timeline(job, now_ms)
+    result = job.get("result") or {}
+    if state == "completed" and result:
+        lines.append(Content(""))
+        counts = [text(key, n=fmt_int(result[field]))
+                  for field, key in RESULT_COUNTS if result.get(field) is not None]
+        lines.append(Content.assemble((f"{text('dash.detail.result'):<10}", "bold"),
+                                      " · ".join(counts)))
+        if result.get("message"):
+            lines.append(Content(" " * 10 + str(result["message"])))
+    error = (job.get("error") or "").strip()
+    if error:
+        lines.append(Content(""))
+        shown = error.splitlines()[:ERROR_LINES]
+        lines.append(Content.assemble((f"{text('dash.detail.error'):<10}", "bold"),
+                                      (shown[0], "$error")))
+        lines += [Content.assemble(" " * 10, (line, "$error")) for line in shown[1:]]
+    return lines
+
+
+class JobDetailScreen(ThreadCalls, Screen):
     BINDINGS = [
         Binding("escape,backspace", "app.pop_screen", text("dash.action.back"), id="back",
                 tooltip=text("dash.tip.back")),
@@ -60,123 +132,82 @@ class JobDetailScreen(Screen):
         super().__init__(classes="job-detail")
         self.job_id = job_id
         self.status: dict[str, Any] | None = None
-        self._busy = False
 
     def compose(self) -> ComposeResult:
         yield Static(text("dash.detail.title", jobId=self.job_id), id="detail-title",
                      markup=False)
-        with DetailBody(id="detail-body"):
+        with VerticalScroll(id="detail-body"):
             yield Static("", id="detail-summary")
+            yield Static(text("dash.detail.log"), classes="section-title")
+            yield Static("", id="detail-log", markup=False)
+            yield Static(text("dash.detail.trace"), classes="section-title",
+                         id="detail-trace-title")
+            yield Static("", id="detail-trace", markup=False)
             yield Static(text("dash.detail.fields"), classes="section-title")
             yield Static("", id="detail-fields")
             yield Static(text("dash.detail.progress"), classes="section-title",
                          id="detail-progress-title")
             yield Static("", id="detail-progress")
-            yield Static(text("dash.detail.result"), classes="section-title")
-            table: DataTable[str] = DataTable(id="detail-result", show_cursor=False)
-            table.can_focus = False
-            yield table
-            yield Static(text("dash.detail.none"), id="detail-result-none")
-            yield Static(text("dash.detail.error"), classes="section-title")
-            yield Static("", id="detail-error", markup=False)
-            yield Static(text("dash.detail.log"), classes="section-title")
-            yield Static("", id="detail-log", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#detail-result", DataTable).add_columns(
-            text("dash.col.field"), text("dash.col.value")
-        )
-        self.query_one(DetailBody).focus()
+        self.query_one("#detail-body").focus()
         self.tick()
 
     def tick(self) -> None:
-        if not self._busy:
-            self._busy = True
-            self._fetch()
+        source = host(self).source
+        self.call_in_thread("status", lambda: source.job_status(self.job_id), self._read)
 
-    @work(thread=True, exit_on_error=False, group="detail")
-    def _fetch(self) -> None:
-        app = self.app
-        try:
-            status = app.source.job_status(self.job_id)
-        except Exception as exc:
-            from tui.app import describe_error
-
-            app.call_from_thread(self._failed, describe_error(exc))
+    def _read(self, status: dict[str, Any] | None, error: BaseException | None) -> None:
+        if error is not None or status is None:
+            if self.status is None:
+                with suppress(NoMatches):
+                    self.query_one("#detail-summary", Static).update(
+                        Content("⚠ " + describe_error(error or RuntimeError("?"))))
             return
-        app.call_from_thread(self._show, status)
-
-    def _failed(self, message: str) -> None:
-        self._busy = False
-        if self.status is None:
-            self.query_one("#detail-summary", Static).update(Content("⚠ " + message))
-
-    def _show(self, status: dict[str, Any]) -> None:
-        self._busy = False
         if status == self.status:
             return
         self.status = status
-        try:
-            with self.app.batch_update():
-                self._render_status(status)
-        except NoMatches:
-            pass  # closed while the answer was on its way
+        with suppress(NoMatches), self.app.batch_update():  # closed while the answer was out
+            self._render_status(status)
 
     def _render_status(self, status: dict[str, Any]) -> None:
-        summary = self.query_one("#detail-summary", Static)
+        summary_widget = self.query_one("#detail-summary", Static)
         if not status.get("found"):
-            summary.update(Content("⚠ " + (status.get("message") or "")))
+            summary_widget.update(Content("⚠ " + (status.get("message") or "")))
             return
-        now = self.app.now_ms()
-        state = status.get("state")
-        style = STATE_STYLES.get(state, "")
-        progress = int(status.get("progress") or 0)
-        summary.update(Content.assemble(
-            (f"{SYMBOLS.get(state, '?')} {state_word(state)}", style), "  ",
-            (bar(progress, 30), style), f" {progress}%",
-        ))
+        now = host(self).now_ms()
+        summary_widget.update(Content("\n").join(summary(status, now)))
+        log = status.get("log") or []
+        self.query_one("#detail-log", Static).update("\n".join(
+            f"{fmt_clock(e.get('t'))} {(e.get('level') or 'info'):<5} {e.get('msg', '')}"
+            for e in log
+        ) or text("dash.detail.none"))
+        trace = status.get("stackTrace") or ""
+        self.query_one("#detail-trace-title").display = bool(trace)
+        self.query_one("#detail-trace", Static).update(trace)
+        self.query_one("#detail-trace").display = bool(trace)
         lines = []
         keys = [k for k in FIELD_ORDER if k in status]
-        keys += [k for k in status if k not in FIELD_ORDER]
+        keys += [k for k in status if k not in FIELD_ORDER and k not in SECTIONS]
         for key in keys:
             value = status[key]
-            if key in SECTIONS:
-                continue
-            shown = fmt_time(value, now) if key in TIME_FIELDS else fmt_value(value)
+            shown = fmt_time(value) if key in TIME_FIELDS else fmt_value(value)
             lines.append(Content.assemble((f"{key:<14}", "bold"), shown))
+        result = status.get("result") or {}
+        lines += [Content.assemble((f"result.{key:<7}", "bold"), fmt_value(value))
+                  for key, value in result.items()]
         self.query_one("#detail-fields", Static).update(Content("\n").join(lines))
-        # A finished job keeps the last progress its run reported (its stage, counts,
-        # rate): a record of how it ended, not a live reading.
+        # A finished job keeps the last progress its run reported: a record of how it
+        # ended, not a live reading.
         self.query_one("#detail-progress-title", Static).update(
-            text("dash.detail.progress_last" if state in FINISHED_STATES
-                 else "dash.detail.progress")
-        )
+            text("dash.detail.progress_last" if status.get("state") in FINISHED
+                 else "dash.detail.progress"))
         info = status.get("progressInfo") or {}
-        info_lines = [
+        self.query_one("#detail-progress", Static).update(Content("\n").join([
             Content.assemble((f"{key:<14}", "bold"), fmt_value(value))
             for key, value in info.items()
-        ] or [Content(text("dash.detail.none"))]
-        self.query_one("#detail-progress", Static).update(Content("\n").join(info_lines))
-        table = self.query_one("#detail-result", DataTable)
-        table.clear()
-        result = status.get("result") or {}
-        for key, value in result.items():
-            shown = fmt_duration(value) if key == "durationMs" else fmt_value(value)
-            table.add_row(key, shown)
-        table.display = bool(result)
-        self.query_one("#detail-result-none").display = not result
-        error = "\n\n".join(
-            part for part in (status.get("error"), status.get("stackTrace")) if part
-        )
-        self.query_one("#detail-error", Static).update(error or text("dash.detail.none"))
-        log = status.get("log") or []
-        log_text = "\n".join(
-            f"{time.strftime('%H:%M:%S', time.localtime((e.get('t') or 0) / 1000))} "
-            f"{(e.get('level') or 'info'):<5} {e.get('msg', '')}"
-            for e in log
-        )
-        self.query_one("#detail-log", Static).update(log_text or text("dash.detail.none"))
+        ] or [Content(text("dash.detail.none"))]))
 
     def action_copy_id(self) -> None:
         self.app.copy_to_clipboard(self.job_id)
