@@ -35,3 +35,7 @@ class BackendUnavailable(ProxytuiError):
 
 class InvalidJobId(ProxytuiError, ValueError):
     """A job id that is not of our form; rejected before it reaches the store."""
+
+
+class InvalidJobState(ProxytuiError, ValueError):
+    """A job state a caller named that is not one of ours (cleanup's ``states``)."""

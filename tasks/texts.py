@@ -390,6 +390,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "{rejected} baris tidak dapat disimpan dan tidak dimasukkan; "
         "alasan pertama di bawah.",
     },
+    # -- api --
+    "api.cleanup.bad_states": {
+        "en": "Unknown or no job state(s) {states}; name one or more of: {valid}.",
+        "id": "Status job {states} tidak dikenal atau kosong; sebutkan satu atau lebih dari: "
+        "{valid}.",
+    },
 }
 
 

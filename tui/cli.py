@@ -18,7 +18,7 @@ from typing import Any
 
 from tasks import argtypes
 from tasks.catalog import PROXY_TYPES, UnknownProxyType, get_proxy_type
-from tasks.errors import BackendUnavailable, InvalidJobId
+from tasks.errors import BackendUnavailable, InvalidJobId, InvalidJobState
 from tasks.settings import SettingsError, get_settings
 from tasks.texts import text
 
@@ -147,7 +147,7 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     from tasks import jobs
     from tui.render import render_cleanup
 
-    emit(jobs.cleanup(args.type), args.json, render_cleanup)
+    emit(jobs.cleanup(args.type, states=args.state), args.json, render_cleanup)
     return EXIT_OK
 
 
@@ -232,6 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmd = add("cleanup", cmd_cleanup, "remove the jobs of one type or all (cancels running ones)")
     cmd.add_argument("--type", type=proxy_type_arg, default=None, help=f"one of: {types}")
+    cmd.add_argument("--state", action="append", default=None, metavar="S",
+                     help="only jobs in this state (repeatable): waiting, active, delayed, "
+                     "stalled, completed, failed; default every state. A running job goes "
+                     "only with --state active")
     cmd.add_argument("--json", action="store_true", help="print the contract JSON")
 
     # Its options (and --help) belong to the fake's own parser: see main().
@@ -271,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         get_settings()
         return int(args.func(args) or 0)
-    except (SettingsError, UsageError, InvalidJobId, UnknownProxyType) as exc:
+    except (SettingsError, UsageError, InvalidJobId, InvalidJobState, UnknownProxyType) as exc:
         sys.stderr.write(f"proxytui: {exc}\n")
         return EXIT_USAGE
     except BackendUnavailable as exc:

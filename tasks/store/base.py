@@ -23,6 +23,11 @@ from tasks.queue import Envelope
 STATES = ("waiting", "active", "delayed", "completed", "failed", "stalled")
 RUNNING_STATES = ("waiting", "active", "delayed", "stalled")
 FINISHED_STATES = ("completed", "failed")
+# The states a cleanup counts in its breakdown; a stalled job counts as active.
+COUNTED_STATES = ("active", "waiting", "delayed", "completed", "failed")
+# A running job reports at most this much; only completion writes 100, so a reader that
+# sees 100 sees a completed job.
+RUNNING_PROGRESS_CAP = 99
 
 # Fields stored as JSON text.
 JSON_FIELDS = ("progressInfo", "result")
@@ -142,8 +147,13 @@ class JobStore(ABC):
         return self._snapshot(types)[4]
 
     @abstractmethod
-    def cleanup(self, types: Sequence[str]) -> dict[str, int]:
-        """Remove every job of ``types``; the breakdown counts them by state."""
+    def cleanup(self, types: Sequence[str], states: Sequence[str]) -> dict[str, int]:
+        """Remove the jobs of ``types`` whose effective state is one of ``states``, in one
+        atomic step (a job that changes state meanwhile is judged by its new state).
+
+        The breakdown counts the removed jobs by `COUNTED_STATES`; a removed active or
+        stalled job is cancelled: its run is fenced out and publishes nothing.
+        """
 
     def overview(self, types: Sequence[str]) -> dict[str, Any]:
         """The newest job of each type plus queue health; cost independent of history."""
@@ -178,7 +188,8 @@ class JobStore(ABC):
     @abstractmethod
     def write_progress(
         self, job_id: str, run_token: str, progress: int, info: dict[str, Any]
-    ) -> bool: ...
+    ) -> bool:
+        """Fenced; ``progress`` is stored capped at `RUNNING_PROGRESS_CAP`."""
 
     @abstractmethod
     def complete(

@@ -28,7 +28,13 @@ from tasks.catalog import PROXY_TYPES
 from tasks.errors import BackendUnavailable
 from tasks.queue import Envelope
 from tasks.settings import Settings, mask_url
-from tasks.store.base import Attempt, JobStore, LogNote, decode_record
+from tasks.store.base import (
+    RUNNING_PROGRESS_CAP,
+    Attempt,
+    JobStore,
+    LogNote,
+    decode_record,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -132,11 +138,12 @@ redis.call('HSET', jk, 'heartbeatAt', now)
 return 1
 """
 
-# ARGV: P, runToken, progress, progressInfo json
+# ARGV: P, runToken, progress, progressInfo json; progress is capped (only COMPLETE writes 100)
 PROGRESS = FENCE + """
-redis.call('HSET', jk, 'heartbeatAt', now, 'progress', ARGV[3], 'progressInfo', ARGV[4])
+redis.call('HSET', jk, 'heartbeatAt', now, 'progress', math.min(tonumber(ARGV[3]), CAP),
+  'progressInfo', ARGV[4])
 return 1
-"""
+""".replace("CAP", str(RUNNING_PROGRESS_CAP))
 
 # ARGV: P, runToken, result json, note level, note text ('' for none)
 COMPLETE = FENCE + """
@@ -234,19 +241,23 @@ add_log(id, 'warning', ARGV[8])
 return 1
 """
 
-# KEYS: queue, schedule.  ARGV: P, stall_ms, types...
+# KEYS: queue, schedule.  ARGV: P, stall_ms, states (comma separated), types...
 CLEANUP = PRELUDE + """
+local wanted = {}
+for st in string.gmatch(ARGV[3], '[^,]+') do wanted[st] = true end
 local counts = {active = 0, waiting = 0, delayed = 0, completed = 0, failed = 0}
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   local sk = P .. 'jobs:' .. ARGV[i]
   for _, id in ipairs(redis.call('SMEMBERS', sk)) do
     local h = redis.call('HMGET', P .. 'job:' .. id, 'state', 'heartbeatAt')
     local st = eff(h[1], h[2], tonumber(ARGV[2]))
-    if st == 'stalled' then st = 'active' end
-    if st and counts[st] then counts[st] = counts[st] + 1 end
-    drop_job(id, KEYS[1], KEYS[2])
+    if not st or wanted[st] then
+      if st == 'stalled' then st = 'active' end
+      if st and counts[st] then counts[st] = counts[st] + 1 end
+      drop_job(id, KEYS[1], KEYS[2])
+      redis.call('SREM', sk, id)
+    end
   end
-  redis.call('DEL', sk)
 end
 return cjson.encode(counts)
 """
@@ -415,8 +426,12 @@ class RedisJobStore(JobStore):
         records = [self._decode(flat, now) for flat in jobs]
         return int(now), int(workers), int(queued), int(scheduled), records
 
-    def cleanup(self, types: Sequence[str]) -> dict[str, int]:
-        raw = self._run("cleanup", [self.queue_key, self.schedule_key], [self.stall_ms, *types])
+    def cleanup(self, types: Sequence[str], states: Sequence[str]) -> dict[str, int]:
+        raw = self._run(
+            "cleanup",
+            [self.queue_key, self.schedule_key],
+            [self.stall_ms, ",".join(states), *types],
+        )
         return json.loads(raw)
 
     # -- worker side --------------------------------------------------------------------
