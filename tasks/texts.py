@@ -154,8 +154,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "--base-path {path!r} harus diawali / dan tanpa spasi, kurung kurawal, ? atau #.",
     },
     "serve.need_extra": {
-        "en": "The HTTP API needs Starlette and uvicorn: pip install 'proxytui[api]'.",
-        "id": "API HTTP memerlukan Starlette dan uvicorn: pip install 'proxytui[api]'.",
+        "en": "The HTTP API needs FastAPI and uvicorn: pip install 'proxytui[api]'.",
+        "id": "API HTTP memerlukan FastAPI dan uvicorn: pip install 'proxytui[api]'.",
     },
     "run.cancelled": {
         "en": "Job {jobId} was cancelled or replaced; this run stopped and published nothing.",
@@ -395,6 +395,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Unknown or no job state(s) {states}; name one or more of: {valid}.",
         "id": "Status job {states} tidak dikenal atau kosong; sebutkan satu atau lebih dari: "
         "{valid}.",
+    },
+    "api.param.invalid": {
+        "en": "{name} is not valid: {reason}.",
+        "id": "{name} tidak valid: {reason}.",
     },
 }
 

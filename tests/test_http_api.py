@@ -22,9 +22,9 @@ from tasks.backend import use_backend
 from tasks.settings import Settings, SettingsError, configure
 from tests.support.jobenv import REPO, wait_for
 from tests.support.live_api import free_port, serve_in_thread
-from tui.http_api import create_app, normalize_base_path, parse_api_keys
-from tui.http_api_schema import DEFAULT_BASE_PATH
-from tui.serve import is_loopback
+from tui.api.app import create_app, normalize_base_path
+from tui.api.auth import ApiKey, parse_api_keys
+from tui.api.serve import DEFAULT_BASE_PATH, is_loopback
 
 OPS_KEY = "ops-key-0123456789abcdef"
 CI_KEY = "ci-key-fedcba9876543210"
@@ -263,7 +263,7 @@ def _snapshot(settings: Settings) -> object:
         conn.close()
 
 
-def test_get_never_changes_state(api, job_settings):
+def test_reads_never_change_state(api, job_settings):
     job_id = api.post("/skk/sync").json()["jobId"]
     before = _snapshot(job_settings)
     assert before
@@ -272,7 +272,7 @@ def test_get_never_changes_state(api, job_settings):
         assert api.get("/debug").status_code == 200
         assert api.get("/openapi.json").status_code == 200
         assert status(api, "proxy-skk-1700000000000").status_code == 404
-        assert api.get("/skk/sync").status_code == 405
+        assert api.head("/pangkat/sync").status_code == 405  # HEAD is no sync
     assert _snapshot(job_settings) == before
 
 
@@ -328,9 +328,13 @@ def test_keys_come_from_the_settings(job_settings):
 
 
 def test_parse_api_keys():
-    assert parse_api_keys("") == {}
-    assert parse_api_keys(" a:k1 , b:k:2 ,") == {"a": "k1", "b": "k:2"}
-    for raw in ("nokey", "a:", ":k", "a:k1,a:k2", "a:k1,b:k1"):
+    assert parse_api_keys("") == []
+    assert parse_api_keys(" a:k1 , b:k:2 , web:k3:forwarder,") == [
+        ApiKey("a", "k1"),
+        ApiKey("b", "k:2"),
+        ApiKey("web", "k3", forwarder=True),
+    ]
+    for raw in ("nokey", "a:", ":k", "a:k1,a:k2", "a:k1,b:k1", "a::forwarder", "a:k1,b:k1:forwarder"):
         with pytest.raises(SettingsError) as info:
             parse_api_keys(raw)
         assert "k1" not in str(info.value) and "PROXYTUI_API_KEYS" in str(info.value)
@@ -408,10 +412,10 @@ def test_blocking_calls_do_not_stall_the_event_loop(api, monkeypatch):
 
 
 def _serve(args: list[str], env: dict[str, str], keys: str = "") -> subprocess.Popen:
-    """``python -m tui.serve`` with this test's job state and ``keys`` as the API keys."""
+    """``python -m tui.api.serve`` with this test's job state and ``keys`` as the API keys."""
     env = {**os.environ, **env, "PYTHONPATH": str(REPO), "PROXYTUI_API_KEYS": keys}
     return subprocess.Popen(
-        [sys.executable, "-m", "tui.serve", *args],
+        [sys.executable, "-m", "tui.api.serve", *args],
         env=env,
         cwd=REPO,
         stdout=subprocess.PIPE,

@@ -175,7 +175,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
-        from tui.serve import run_serve
+        from tui.api.serve import run_serve
     except ImportError as exc:
         raise UsageError(
             f"`proxytui serve` needs the api extra ({exc.name} is missing): "
@@ -247,9 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--rows", type=argtypes.positive_int, default=None,
                      help="rows per type in the fake upstream")
 
-    cmd = add("serve", cmd_serve, "serve the seed's HTTP API")
+    cmd = add("serve", cmd_serve, "serve the HTTP API")
     try:
-        from tui.serve import add_serve_arguments
+        from tui.api.serve import add_serve_arguments
     except ImportError:
         pass
     else:
