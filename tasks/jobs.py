@@ -34,6 +34,7 @@ __all__ = [
     "cleanup",
     "cleanup_states",
     "job_status",
+    "job_status_async",
     "list_jobs",
     "operator_name",
     "overview",
@@ -124,7 +125,20 @@ def job_status(job_id: str, backend: Backend | None = None) -> dict[str, Any]:
     Raises InvalidJobId for an id not of our form, BackendUnavailable."""
     validate_job_id(job_id)
     backend = backend or current_backend()
-    record, log = backend.store.get_job_with_log(job_id)
+    return _status(job_id, *backend.store.get_job_with_log(job_id))
+
+
+async def job_status_async(job_id: str, backend: Backend | None = None) -> dict[str, Any]:
+    """`job_status` for an event loop: the HTTP API answers status polls without a
+    thread per request."""
+    validate_job_id(job_id)
+    backend = backend or current_backend()
+    return _status(job_id, *await backend.store.get_job_with_log_async(job_id))
+
+
+def _status(
+    job_id: str, record: dict[str, Any] | None, log: list[dict[str, Any]]
+) -> dict[str, Any]:
     if record is None:
         return {"found": False, "jobId": job_id, "message": text("job.not_found", jobId=job_id)}
     return {"found": True, **record, "log": log}

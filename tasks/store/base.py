@@ -12,6 +12,7 @@ effective state (an ``active`` job whose heartbeat is older than the stall limit
 
 from __future__ import annotations
 
+import asyncio
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -138,6 +139,13 @@ class JobStore(ABC):
         """The record and its log; stores that can read both in one round trip do."""
         record = self.get_job(job_id)
         return record, (self.get_log(job_id) if record is not None else [])
+
+    async def get_job_with_log_async(
+        self, job_id: str
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """`get_job_with_log` for an event loop (the HTTP API). A store without an async
+        client reads in a thread; the Redis store reads on the loop itself."""
+        return await asyncio.to_thread(self.get_job_with_log, job_id)
 
     @abstractmethod
     def _snapshot(self, types: Sequence[str]) -> tuple[int, int, int, int, list[dict]]:

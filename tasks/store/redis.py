@@ -14,12 +14,15 @@ that writes the record. Time comes from Redis (``TIME``) so that every host agre
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import redis
+import redis.asyncio
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -302,13 +305,17 @@ class RedisJobStore(JobStore):
         self.schedule_key = schedule_key
         self.stall_ms = int(settings.stall_after * 1000)
         self.url = mask_url(settings.redis_url)
-        self.conn = redis.Redis.from_url(
-            settings.redis_url,
-            socket_timeout=settings.redis_socket_timeout,
-            socket_connect_timeout=settings.redis_socket_timeout,
-            retry_on_timeout=False,
-            decode_responses=False,
-        )
+        self._options: dict[str, Any] = {
+            "socket_timeout": settings.redis_socket_timeout,
+            "socket_connect_timeout": settings.redis_socket_timeout,
+            "retry_on_timeout": False,
+            "decode_responses": False,
+        }
+        self.conn = redis.Redis.from_url(settings.redis_url, **self._options)
+        # An asyncio client belongs to the loop that made it: one per running loop.
+        self._async_conns: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, redis.asyncio.Redis
+        ] = weakref.WeakKeyDictionary()
         self._scripts = {
             name: self.conn.register_script(source)
             for name, source in {
@@ -337,12 +344,17 @@ class RedisJobStore(JobStore):
         """Run one Redis operation, turning connection trouble into BackendUnavailable."""
         try:
             return fn()
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-            raise BackendUnavailable(self.url, _reason(exc)) from exc
-        except RedisError as exc:
-            if "LOADING" in str(exc) or "MISCONF" in str(exc) or "OOM" in str(exc):
-                raise BackendUnavailable(self.url, _reason(exc)) from exc
-            raise
+        except (RedisError, OSError) as exc:
+            raise self._unavailable(exc) from exc
+
+    def _unavailable(self, exc: RedisError | OSError) -> Exception:
+        """Connection trouble (and a Redis that is loading or refusing writes) as
+        BackendUnavailable; any other error as it is."""
+        if isinstance(exc, RedisConnectionError | RedisTimeoutError | OSError) or any(
+            word in str(exc) for word in ("LOADING", "MISCONF", "OOM")
+        ):
+            return BackendUnavailable(self.url, _reason(exc))
+        return exc
 
     def _run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         script = self._scripts[name]
@@ -402,11 +414,38 @@ class RedisJobStore(JobStore):
         self, job_id: str, with_log: bool = True
     ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         pipe = self.conn.pipeline(transaction=False)
+        self._queue_job_reads(pipe, job_id, with_log)
+        return self._job_and_log(self._call(pipe.execute))
+
+    async def get_job_with_log_async(
+        self, job_id: str
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        pipe = self._async_conn().pipeline(transaction=False)
+        self._queue_job_reads(pipe, job_id, with_log=True)
+        try:
+            replies = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise self._unavailable(exc) from exc
+        return self._job_and_log(replies)
+
+    def _async_conn(self) -> redis.asyncio.Redis:
+        loop = asyncio.get_running_loop()
+        conn = self._async_conns.get(loop)
+        if conn is None:
+            conn = redis.asyncio.Redis.from_url(self.settings.redis_url, **self._options)
+            self._async_conns[loop] = conn
+        return conn
+
+    def _queue_job_reads(self, pipe: Any, job_id: str, with_log: bool) -> None:
         pipe.hgetall(self._job_key(job_id))
         pipe.time()
         if with_log:
             pipe.lrange(self._key("log", job_id), 0, -1)
-        raw, (seconds, micros), *log = self._call(pipe.execute)
+
+    def _job_and_log(
+        self, replies: list[Any]
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        raw, (seconds, micros), *log = replies
         if not raw:
             return None, []
         now = int(seconds) * 1000 + int(micros) // 1000

@@ -118,7 +118,7 @@ async def sync(proxy_type: ProxyTypePath, who: Caller, force: ForceQuery = False
     dependencies=[Depends(strict_query(jobId=JOB_ID))],
 )
 async def job_status(jobId: Annotated[str, Query(pattern=JOB_ID_PATTERN)]) -> Any:  # noqa: N803
-    record = await run_in_threadpool(jobs.job_status, jobId)
+    record = await jobs.job_status_async(jobId)
     if not record["found"]:
         raise ApiError(404, "job_not_found", record["message"], found=False, jobId=jobId)
     return {"success": True, **page_record(record)}

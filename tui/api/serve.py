@@ -50,13 +50,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "--workers",
         type=argtypes.positive_int,
         default=DEFAULT_WORKERS,
-        help=f"server processes (default {DEFAULT_WORKERS}); each serves every route",
+        help=f"server processes (default {DEFAULT_WORKERS}, about 2,000 status answers a "
+        "second); more use more cores",
     )
     parser.add_argument(
         "--access-log",
         action="store_true",
-        help="log every request (off by default: at hundreds of requests a second the "
-        "log costs more than the answers)",
+        help="log every request (off by default: under load it costs about a third of "
+        "the requests a second, see bench/bench_api.py)",
     )
 
 
