@@ -83,7 +83,7 @@ def create_app(
         f"{method} {base}{route.path}"
         for route in router.routes
         if isinstance(route, APIRoute)
-        for method in sorted(route.methods)
+        for method in sorted(route.methods or ())
     ] + [f"GET {schema_path}"]
     app.openapi = lambda: _openapi(app, auth=bool(keys))  # type: ignore[method-assign]
     return app

@@ -97,30 +97,14 @@ async def on_request_validation(request: Request, exc: Exception) -> Response:
 async def on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     routes: list[str] = request.app.state.route_list
+    where = {"method": request.method, "path": echo(request.url.path)}
     if exc.status_code == 404:
-        error = ApiError(
-            404,
-            "no_route",
-            text(
-                "api.route.unknown",
-                method=request.method,
-                path=echo(request.url.path),
-                routes="; ".join(routes),
-            ),
-            routes=routes,
-        )
+        message = text("api.route.unknown", routes="; ".join(routes), **where)
+        error = ApiError(404, "no_route", message, routes=routes)
     elif exc.status_code == 405:
         allowed = (exc.headers or {}).get("Allow", "")
-        error = ApiError(
-            405,
-            "method_not_allowed",
-            text(
-                "api.route.method",
-                method=request.method,
-                path=echo(request.url.path),
-                allowed=allowed,
-            ),
-        )
+        message = text("api.route.method", allowed=allowed, **where)
+        error = ApiError(405, "method_not_allowed", message)
     else:
         error = ApiError(exc.status_code, "http_error", one_line(str(exc.detail)))
     return error_response(error, headers=exc.headers)
