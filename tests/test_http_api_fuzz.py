@@ -58,6 +58,7 @@ def api_schema(root: str):
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_matches_its_description(case):
@@ -153,6 +154,7 @@ HEADER = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     method=METHODS,
