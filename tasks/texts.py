@@ -91,7 +91,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Ada job menunggu tetapi tidak ada worker yang berjalan. Jalankan: "
         "huey_consumer huey_config.huey -k process -w 2",
     },
-    # -- the HTTP API (tui/http_api.py, tui/serve.py) ------------------------------
+    # -- the HTTP API (tui/api/) ----------------------------------------------------
     "api.param.missing": {
         "en": "The query parameter {name} is required: {hint}.",
         "id": "Parameter query {name} wajib diisi: {hint}.",
