@@ -44,3 +44,7 @@ class DatasetUnavailable(ProxytuiError):
         self.url = url
         self.reason = reason
         super().__init__(f"{url}: {reason}")
+
+
+class InvalidJobState(ProxytuiError, ValueError):
+    """A job state a caller named that is not one of ours (cleanup's ``states``)."""

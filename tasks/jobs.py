@@ -10,22 +10,32 @@ from __future__ import annotations
 
 import getpass
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from tasks.backend import Backend, current_backend
 from tasks.catalog import CATALOG, PROXY_TYPES, get_proxy_type
 from tasks.contract import JobRecord
-from tasks.errors import BackendUnavailable, InvalidJobId
-from tasks.store.base import FINISHED_STATES, RECORD_ORDER, RUNNING_STATES, STATES
+from tasks.errors import BackendUnavailable, InvalidJobId, InvalidJobState
+from tasks.store.base import (
+    COUNTED_STATES,
+    FINISHED_STATES,
+    RECORD_ORDER,
+    RUNNING_STATES,
+    STATES,
+)
 from tasks.texts import text
 
 __all__ = [
+    "COUNTED_STATES",
     "FINISHED_STATES",
     "RECORD_ORDER",
     "RUNNING_STATES",
     "STATES",
     "cleanup",
+    "cleanup_states",
     "job_status",
+    "job_status_async",
     "list_jobs",
     "operator_name",
     "overview",
@@ -117,7 +127,20 @@ def job_status(job_id: str, backend: Backend | None = None) -> dict[str, Any]:
     Raises InvalidJobId for an id not of our form, BackendUnavailable."""
     validate_job_id(job_id)
     backend = backend or current_backend()
-    record, log = backend.store.get_job_with_log(job_id)
+    return _status(job_id, *backend.store.get_job_with_log(job_id))
+
+
+async def job_status_async(job_id: str, backend: Backend | None = None) -> dict[str, Any]:
+    """`job_status` for an event loop: the HTTP API answers status polls without a
+    thread per request."""
+    validate_job_id(job_id)
+    backend = backend or current_backend()
+    return _status(job_id, *await backend.store.get_job_with_log_async(job_id))
+
+
+def _status(
+    job_id: str, record: dict[str, Any] | None, log: list[dict[str, Any]]
+) -> dict[str, Any]:
     if record is None:
         return {"found": False, "jobId": job_id, "message": text("job.not_found", jobId=job_id)}
     return {"found": True, **record, "log": log}
@@ -149,21 +172,50 @@ def list_jobs(proxy_type: str | None = None, backend: Backend | None = None) -> 
     return {state: groups[state] for state in order}
 
 
-def cleanup(proxy_type: str | None = None, backend: Backend | None = None) -> dict[str, Any]:
-    """Remove every job of a type (or of all types); an active one is cancelled."""
+def cleanup_states(states: Iterable[str] | None) -> tuple[str, ...]:
+    """The effective states a cleanup of ``states`` removes (None: every state).
+
+    ``active`` covers ``stalled`` too (a stalled job is an active one whose heartbeat is
+    late); ``stalled`` alone means only those. Raises InvalidJobState for anything else,
+    or for an empty list.
+    """
+    if states is None:
+        return STATES
+    wanted = list(dict.fromkeys(states))
+    unknown = [state for state in wanted if state not in STATES]
+    if unknown or not wanted:
+        shown = ", ".join(repr(state) for state in unknown) or "[]"
+        raise InvalidJobState(
+            text("api.cleanup.bad_states", states=shown, valid=", ".join(STATES))
+        )
+    if "active" in wanted and "stalled" not in wanted:
+        wanted.append("stalled")
+    return tuple(state for state in STATES if state in wanted)
+
+
+def cleanup(
+    proxy_type: str | None = None,
+    states: Iterable[str] | None = None,
+    backend: Backend | None = None,
+) -> dict[str, Any]:
+    """Remove the jobs of a type (or of all types) that are in ``states`` (None: all).
+
+    A running job goes only when ``active`` (or ``stalled``, for a stalled one) is
+    listed; it is then cancelled and its run publishes nothing. Raises UnknownProxyType,
+    InvalidJobState, BackendUnavailable.
+    """
     types = [get_proxy_type(proxy_type).name] if proxy_type else list(PROXY_TYPES)
+    wanted = cleanup_states(states)
     backend = backend or current_backend()
-    breakdown = backend.store.cleanup(types)
+    breakdown = backend.store.cleanup(types, wanted)
     cleaned = sum(breakdown.values())
     scope = types[0] if proxy_type else text("cleanup.all")
     return {
         "success": True,
         "message": text("cleanup.done", cleaned=cleaned, scope=scope),
         "cleaned": cleaned,
-        "breakdown": {
-            key: int(breakdown.get(key, 0))
-            for key in ("active", "waiting", "delayed", "completed", "failed")
-        },
+        "removed": cleaned,
+        "breakdown": {key: int(breakdown.get(key, 0)) for key in COUNTED_STATES},
     }
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from tasks.backend import Backend
 from tasks.errors import AttemptTimedOut, BackendUnavailable, JobCancelled, PermanentFailure
 from tasks.settings import Settings
-from tasks.store.base import Attempt
+from tasks.store.base import RUNNING_PROGRESS_CAP, Attempt
 from tasks.texts import text
 
 logger = logging.getLogger(__name__)
@@ -76,10 +76,11 @@ class RunContext:
         message: str | None = None,
         **info: Any,
     ) -> None:
-        """Write progress (fenced). Progress never goes backwards within an attempt."""
+        """Write progress (fenced). Progress never goes backwards within an attempt, and
+        stays below 100 until the job completes (readers take 100 to mean done)."""
         self.check()
         if progress is not None:
-            self._progress = max(self._progress, min(100, int(progress)))
+            self._progress = max(self._progress, min(RUNNING_PROGRESS_CAP, int(progress)))
         if stage is not None:
             self._info["stage"] = stage
         if message is not None:

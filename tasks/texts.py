@@ -91,7 +91,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Ada job menunggu tetapi tidak ada worker yang berjalan. Jalankan: "
         "huey_consumer huey_config.huey -k process -w 2",
     },
-    # -- the HTTP API (tui/http_api.py, tui/serve.py) ------------------------------
+    # -- the HTTP API (tui/api/) ----------------------------------------------------
     "api.param.missing": {
         "en": "The query parameter {name} is required: {hint}.",
         "id": "Parameter query {name} wajib diisi: {hint}.",
@@ -154,8 +154,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "--base-path {path!r} harus diawali / dan tanpa spasi, kurung kurawal, ? atau #.",
     },
     "serve.need_extra": {
-        "en": "The HTTP API needs Starlette and uvicorn: pip install 'proxytui[api]'.",
-        "id": "API HTTP memerlukan Starlette dan uvicorn: pip install 'proxytui[api]'.",
+        "en": "The HTTP API needs FastAPI and uvicorn: pip install 'proxytui[api]'.",
+        "id": "API HTTP memerlukan FastAPI dan uvicorn: pip install 'proxytui[api]'.",
     },
     "run.cancelled": {
         "en": "Job {jobId} was cancelled or replaced; this run stopped and published nothing.",
@@ -661,6 +661,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "membersihkan semua tipe butuh --yes bila tidak ada terminal untuk bertanya",
     },
     "dash.cleanup.kept": {"en": "Nothing removed.", "id": "Tidak ada yang dihapus."},
+    # -- api --
+    "api.cleanup.bad_states": {
+        "en": "Unknown or no job state(s) {states}; name one or more of: {valid}.",
+        "id": "Status job {states} tidak dikenal atau kosong; sebutkan satu atau lebih dari: "
+        "{valid}.",
+    },
+    "api.param.invalid": {
+        "en": "{name} is not valid: {reason}.",
+        "id": "{name} tidak valid: {reason}.",
+    },
 }
 
 

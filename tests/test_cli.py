@@ -151,6 +151,23 @@ def test_jobs_and_cleanup_json(job_env):
     assert json.loads(run(job_env, "cleanup", "--yes", "--json").stdout)["cleaned"] == 1
 
 
+def test_cleanup_state_removes_only_the_jobs_in_those_states(job_env, start_consumer):
+    consumer = start_consumer("ok")
+    done = json.loads(run(job_env, "sync", "skk", "--wait", "--json").stdout)
+    assert done["state"] == "completed"
+    consumer.stop()
+    run(job_env, "sync", "pangkat")  # waiting
+    cleaned = json.loads(
+        run(job_env, "cleanup", "--state", "completed", "--state", "failed", "--json").stdout
+    )
+    assert cleaned["removed"] == 1 and cleaned["breakdown"]["completed"] == 1
+    left = json.loads(run(job_env, "jobs", "--json").stdout)
+    assert [j["type"] for group in left.values() for j in group] == ["pangkat"]
+    bad = run(job_env, "cleanup", "--state", "finished")
+    assert bad.returncode == 2 and "'finished'" in bad.stderr and "completed" in bad.stderr
+    assert "Traceback" not in bad.stderr and len(bad.stderr.splitlines()) == 1
+
+
 def test_unknown_type_lists_the_valid_ones(job_env):
     result = run(job_env, "sync", "gaji")
     assert result.returncode == 2

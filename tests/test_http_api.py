@@ -22,9 +22,9 @@ from tasks.backend import use_backend
 from tasks.settings import Settings, SettingsError, configure
 from tests.support.jobenv import REPO, wait_for
 from tests.support.live_api import free_port, serve_in_thread
-from tui.http_api import create_app, normalize_base_path, parse_api_keys
-from tui.http_api_schema import DEFAULT_BASE_PATH
-from tui.serve import is_loopback
+from tui.api.app import create_app, normalize_base_path
+from tui.api.auth import ApiKey, parse_api_keys
+from tui.api.serve import DEFAULT_BASE_PATH, is_loopback
 
 OPS_KEY = "ops-key-0123456789abcdef"
 CI_KEY = "ci-key-fedcba9876543210"
@@ -251,6 +251,84 @@ def test_cleanup_of_one_type_then_of_all(api):
     assert api.post("/cleanup").json()["cleaned"] == 0
 
 
+def test_get_sync_is_the_same_call_as_post(api):
+    first = api.get("/pg-akademik/sync")
+    assert first.status_code == 200 and first.json()["status"] == "queued"
+    again = api.post("/pg_akademik/sync")
+    assert again.status_code == 409 and again.json()["jobId"] == first.json()["jobId"]
+    forced = api.get("/pg-akademik/sync", params={"force": "true"})
+    assert forced.status_code == 200 and forced.json()["forced"] is True
+    assert_error(api.get("/pg-akademik/sync", params={"force": "yes"}), 400, "bad_parameter")
+
+
+def _types_left(api: httpx.Client) -> dict[str, str]:
+    return {row["type"]: row["state"] for row in api.get("/debug").json()["jobs"]}
+
+
+def test_cleanup_takes_states_and_type_from_the_body_or_the_query(api, start_consumer):
+    consumer = start_consumer("ok")
+    done = {t: api.post(f"/{t}/sync").json()["jobId"] for t in ("skk", "pensiun", "pangkat")}
+    for job_id in done.values():
+        wait_for(lambda j=job_id: status(api, j).json()["state"] == "completed")
+    consumer.stop()
+    api.post("/pg-profesi/sync")  # waiting: no consumer now
+
+    answer = api.post("/cleanup", json={"states": ["completed"], "type": "skk"}).json()
+    assert answer["removed"] == answer["cleaned"] == 1 and answer["breakdown"]["completed"] == 1
+    answer = api.post("/cleanup?type=pensiun&states=completed,failed").json()
+    assert answer["removed"] == 1
+    assert _types_left(api) == {"pangkat": "completed", "pg_profesi": "waiting"}
+
+    # The body wins over the query; BullMQ's "wait" means waiting.
+    answer = api.post("/cleanup?states=completed", json={"states": ["wait"], "type": None}).json()
+    assert answer["removed"] == 1 and answer["breakdown"]["waiting"] == 1
+    assert _types_left(api) == {"pangkat": "completed"}
+    assert api.post("/cleanup", json={"states": ["failed"], "type": None}).json()["removed"] == 0
+    assert api.post("/cleanup", json={}).json()["removed"] == 1  # no states: every state
+    assert _types_left(api) == {}
+
+
+@pytest.mark.parametrize(
+    ("query", "body", "error", "hint"),
+    [
+        ("states=done", None, "bad_state", "completed"),
+        ("states=", None, "bad_state", "completed"),
+        ("", {"states": ["done"]}, "bad_state", "completed"),
+        ("", {"states": []}, "bad_parameter", "states"),
+        ("", {"states": "completed"}, "bad_parameter", "states"),
+        ("", {"type": "nope"}, "bad_type", "pg-akademik"),
+        ("", {"kind": "skk"}, "bad_parameter", "kind"),
+        ("states=completed&states=failed", None, "bad_parameter", "once"),
+    ],
+)
+def test_bad_cleanup_requests_are_400_and_remove_nothing(api, query, body, error, hint):
+    api.post("/skk/sync")
+    response = api.post(f"/cleanup?{query}", json=body) if body is not None else api.post(f"/cleanup?{query}")
+    assert hint in assert_error(response, 400, error)["message"]
+    assert _types_left(api) == {"skk": "waiting"}
+
+
+def test_cleanup_with_a_body_that_is_not_json_is_400(api):
+    response = api.post("/cleanup", content=b"{states", headers={"Content-Type": "application/json"})
+    assert_error(response, 400, "bad_parameter")
+
+
+def test_a_failed_job_reads_as_the_page_expects(api, start_consumer):
+    start_consumer("permanent")
+    job_id = api.post("/pangkat/sync").json()["jobId"]
+    wait_for(lambda: status(api, job_id).json()["state"] == "failed")
+    record = status(api, job_id).json()
+    assert record["failedAt"] == record["finishedAt"] and record["completedAt"] is None
+    assert record["progress"] < 100
+    trace = record["stackTrace"]
+    assert isinstance(trace, list) and trace[0].startswith("Traceback")
+    assert all("\n" not in line for line in trace)
+    assert "PermanentFailure" in trace[-1]
+    row = api.get("/debug").json()["jobs"][0]
+    assert row["id"] == row["jobId"] == job_id
+    assert row["failedAt"] == record["failedAt"] and row["stackTrace"] == trace
+
+
 def _snapshot(settings: Settings) -> object:
     """Every byte of job state: the Redis keys under the prefix, or the SQLite queue."""
     if settings.embedded:
@@ -263,7 +341,7 @@ def _snapshot(settings: Settings) -> object:
         conn.close()
 
 
-def test_get_never_changes_state(api, job_settings):
+def test_reads_never_change_state(api, job_settings):
     job_id = api.post("/skk/sync").json()["jobId"]
     before = _snapshot(job_settings)
     assert before
@@ -272,7 +350,7 @@ def test_get_never_changes_state(api, job_settings):
         assert api.get("/debug").status_code == 200
         assert api.get("/openapi.json").status_code == 200
         assert status(api, "proxy-skk-1700000000000").status_code == 404
-        assert api.get("/skk/sync").status_code == 405
+        assert api.head("/pangkat/sync").status_code == 405  # HEAD is no sync
     assert _snapshot(job_settings) == before
 
 
@@ -298,6 +376,46 @@ def test_each_key_has_its_name_as_requested_by(root):
     with httpx.Client(base_url=root + BASE, headers={"Authorization": f"bearer {CI_KEY}"}) as ci:
         job_id = ci.post("/skk/sync").json()["jobId"]
         assert ci.get("/status", params={"jobId": job_id}).json()["requestedBy"] == "ci"
+
+
+FORWARDER_KEY = "web-key-00112233445566778899"
+
+
+@pytest.fixture
+def forwarding_root(job_settings) -> Iterator[str]:
+    """A server with a forwarder key (``web``) beside a plain one (``ops``)."""
+    keys = [ApiKey("web", FORWARDER_KEY, forwarder=True), ApiKey("ops", OPS_KEY)]
+    with serve_in_thread(create_app(BASE, api_keys=keys)) as url:
+        yield url
+
+
+def _requested_by(root: str, key: str, route: str, user: str | None) -> str:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    if user is not None:
+        headers["X-Forwarded-User"] = user
+    with httpx.Client(base_url=root + BASE, headers=headers) as client:
+        answer = client.get(f"/{route}/sync")
+        assert answer.status_code == 200, answer.text
+        return client.get("/status", params={"jobId": answer.json()["jobId"]}).json()["requestedBy"]
+
+
+def test_a_forwarder_key_passes_the_signed_in_user_as_requested_by(forwarding_root):
+    assert _requested_by(forwarding_root, FORWARDER_KEY, "skk", "Budi   Santoso") == "Budi Santoso"
+    assert _requested_by(forwarding_root, FORWARDER_KEY, "pangkat", None) == "web"
+    assert _requested_by(forwarding_root, FORWARDER_KEY, "pensiun", "") == "web"
+
+
+def test_other_keys_cannot_name_someone_else(forwarding_root, job_settings):
+    assert _requested_by(forwarding_root, OPS_KEY, "skk", "budi.santoso") == "ops"
+    with serve_in_thread(create_app(BASE, api_keys={})) as anonymous:
+        assert _requested_by(anonymous, "", "pangkat", "budi.santoso") == "anonymous"
+
+
+def test_a_forwarded_user_too_long_is_400(forwarding_root):
+    headers = {"Authorization": f"Bearer {FORWARDER_KEY}", "X-Forwarded-User": "x" * 101}
+    body = assert_error(httpx.get(f"{forwarding_root}{BASE}/skk/sync", headers=headers), 400, "bad_parameter")
+    assert "X-Forwarded-User" in body["message"]
+    assert jobs.list_jobs()["waiting"] == []
 
 
 def test_openapi_is_served_without_a_key(root):
@@ -328,9 +446,13 @@ def test_keys_come_from_the_settings(job_settings):
 
 
 def test_parse_api_keys():
-    assert parse_api_keys("") == {}
-    assert parse_api_keys(" a:k1 , b:k:2 ,") == {"a": "k1", "b": "k:2"}
-    for raw in ("nokey", "a:", ":k", "a:k1,a:k2", "a:k1,b:k1"):
+    assert parse_api_keys("") == []
+    assert parse_api_keys(" a:k1 , b:k:2 , web:k3:forwarder,") == [
+        ApiKey("a", "k1"),
+        ApiKey("b", "k:2"),
+        ApiKey("web", "k3", forwarder=True),
+    ]
+    for raw in ("nokey", "a:", ":k", "a:k1,a:k2", "a:k1,b:k1", "a::forwarder", "a:k1,b:k1:forwarder"):
         with pytest.raises(SettingsError) as info:
             parse_api_keys(raw)
         assert "k1" not in str(info.value) and "PROXYTUI_API_KEYS" in str(info.value)
@@ -381,18 +503,18 @@ def test_an_unexpected_error_is_a_json_500_without_the_trace(api, monkeypatch, c
 
 
 def test_blocking_calls_do_not_stall_the_event_loop(api, monkeypatch):
-    real = jobs.job_status
+    real = jobs.list_jobs
 
-    def slow_status(job_id, backend=None):
+    def slow_list(proxy_type=None, backend=None):
         time.sleep(0.5)
-        return real(job_id, backend)
+        return real(proxy_type, backend)
 
-    monkeypatch.setattr(jobs, "job_status", slow_status)
+    monkeypatch.setattr(jobs, "list_jobs", slow_list)
     results: list[int] = []
 
     def one() -> None:
         with httpx.Client(base_url=str(api.base_url), headers=api.headers) as client:
-            results.append(status(client, "proxy-skk-1700000000000").status_code)
+            results.append(client.get("/debug").status_code)
 
     threads = [threading.Thread(target=one) for _ in range(10)]
     started = time.monotonic()
@@ -400,7 +522,7 @@ def test_blocking_calls_do_not_stall_the_event_loop(api, monkeypatch):
         thread.start()
     for thread in threads:
         thread.join()
-    assert results == [404] * 10
+    assert results == [200] * 10
     assert time.monotonic() - started < 2.5  # 5 s if the calls ran one after another
 
 
@@ -408,10 +530,10 @@ def test_blocking_calls_do_not_stall_the_event_loop(api, monkeypatch):
 
 
 def _serve(args: list[str], env: dict[str, str], keys: str = "") -> subprocess.Popen:
-    """``python -m tui.serve`` with this test's job state and ``keys`` as the API keys."""
+    """``python -m tui.api.serve`` with this test's job state and ``keys`` as the API keys."""
     env = {**os.environ, **env, "PYTHONPATH": str(REPO), "PROXYTUI_API_KEYS": keys}
     return subprocess.Popen(
-        [sys.executable, "-m", "tui.serve", *args],
+        [sys.executable, "-m", "tui.api.serve", *args],
         env=env,
         cwd=REPO,
         stdout=subprocess.PIPE,
@@ -429,10 +551,11 @@ def test_serve_refuses_a_public_address_without_keys(job_env, host):
     assert "Traceback" not in out
 
 
-def test_serve_with_keys_listens_on_every_address(job_env):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_with_keys_listens_on_every_address(job_env, workers):
     port = free_port()
     proc = _serve(
-        ["--host", "0.0.0.0", "--port", str(port), "--base-path", "/p/"],
+        ["--host", "0.0.0.0", "--port", str(port), "--base-path", "/p/", "--workers", workers],
         job_env,
         keys=f"ops:{OPS_KEY}",
     )
@@ -446,13 +569,15 @@ def test_serve_with_keys_listens_on_every_address(job_env):
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
     assert OPS_KEY not in out and "API keys loaded for: ops" in out
+    assert f"with {workers} worker(s)" in out
 
 
-def test_serve_exits_1_when_the_port_is_taken(job_env):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_exits_1_when_the_port_is_taken(job_env, workers):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        proc = _serve(["--port", str(taken.getsockname()[1])], job_env)
+        proc = _serve(["--port", str(taken.getsockname()[1]), "--workers", workers], job_env)
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 1, out
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from tasks import argtypes
 from tasks.catalog import PROXY_TYPES, UnknownProxyType, get_proxy_type
-from tasks.errors import BackendUnavailable, InvalidJobId, ProxytuiError
+from tasks.errors import BackendUnavailable, InvalidJobId, InvalidJobState, ProxytuiError
 from tasks.settings import SettingsError, get_settings
 from tasks.texts import text
 
@@ -147,7 +147,8 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     from tasks import jobs
     from tui.render import render_cleanup
 
-    if args.type is None and not args.yes:
+    cancels = args.state is None or bool({"active", "stalled"} & set(args.state))
+    if args.type is None and cancels and not args.yes:
         # Every type, running jobs cancelled: ask on a terminal, refuse without one.
         if not (sys.stdin.isatty() and sys.stderr.isatty()):
             raise UsageError(text("dash.cleanup.refused"))
@@ -156,7 +157,7 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
         if sys.stdin.readline().strip().lower() not in ("y", "yes", "ya"):
             say(text("dash.cleanup.kept"))
             return EXIT_FAILED
-    emit(jobs.cleanup(args.type), args.json, render_cleanup)
+    emit(jobs.cleanup(args.type, states=args.state), args.json, render_cleanup)
     return EXIT_OK
 
 
@@ -184,7 +185,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
-        from tui.serve import run_serve
+        from tui.api.serve import run_serve
     except ImportError as exc:
         raise UsageError(
             f"`proxytui serve` needs the api extra ({exc.name} is missing): "
@@ -243,6 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--type", type=proxy_type_arg, default=None, help=f"one of: {types}")
     cmd.add_argument("--yes", action="store_true",
                      help="without --type: do not ask (needed when there is no terminal)")
+    cmd.add_argument("--state", action="append", default=None, metavar="S",
+                     help="only jobs in this state (repeatable): waiting, active, delayed, "
+                     "stalled, completed, failed; default every state. A running job goes "
+                     "only with --state active")
     cmd.add_argument("--json", action="store_true", help="print the contract JSON")
 
     # Its options (and --help) belong to the fake's own parser: see main().
@@ -254,9 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--rows", type=argtypes.positive_int, default=None,
                      help="rows per type in the fake upstream")
 
-    cmd = add("serve", cmd_serve, "serve the seed's HTTP API")
+    cmd = add("serve", cmd_serve, "serve the HTTP API")
     try:
-        from tui.serve import add_serve_arguments
+        from tui.api.serve import add_serve_arguments
     except ImportError:
         pass
     else:
@@ -282,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         get_settings()
         return int(args.func(args) or 0)
-    except (SettingsError, UsageError, InvalidJobId, UnknownProxyType) as exc:
+    except (SettingsError, UsageError, InvalidJobId, InvalidJobState, UnknownProxyType) as exc:
         sys.stderr.write(f"proxytui: {exc}\n")
         return EXIT_USAGE
     except BackendUnavailable as exc:

@@ -12,6 +12,7 @@ effective state (an ``active`` job whose heartbeat is older than the stall limit
 
 from __future__ import annotations
 
+import asyncio
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -24,6 +25,11 @@ from tasks.queue import Envelope
 STATES = ("waiting", "active", "delayed", "completed", "failed", "stalled")
 RUNNING_STATES = ("waiting", "active", "delayed", "stalled")
 FINISHED_STATES = ("completed", "failed")
+# The states a cleanup counts in its breakdown; a stalled job counts as active.
+COUNTED_STATES = ("active", "waiting", "delayed", "completed", "failed")
+# A running job reports at most this much; only completion writes 100, so a reader that
+# sees 100 sees a completed job.
+RUNNING_PROGRESS_CAP = 99
 
 # Fields stored as JSON text.
 JSON_FIELDS = ("progressInfo", "result")
@@ -130,6 +136,13 @@ class JobStore(ABC):
         record = self.get_job(job_id)
         return record, (self.get_log(job_id) if record is not None else [])
 
+    async def get_job_with_log_async(
+        self, job_id: str
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """`get_job_with_log` for an event loop (the HTTP API). A store without an async
+        client reads in a thread; the Redis store reads on the loop itself."""
+        return await asyncio.to_thread(self.get_job_with_log, job_id)
+
     @abstractmethod
     def _snapshot(self, types: Sequence[str]) -> Snapshot:
         """The clock, live workers, queue lengths and the records of ``types``, read at once."""
@@ -138,8 +151,13 @@ class JobStore(ABC):
         return self._snapshot(types).records
 
     @abstractmethod
-    def cleanup(self, types: Sequence[str]) -> dict[str, int]:
-        """Remove every job of ``types``; the breakdown counts them by state."""
+    def cleanup(self, types: Sequence[str], states: Sequence[str]) -> dict[str, int]:
+        """Remove the jobs of ``types`` whose effective state is one of ``states``, in one
+        atomic step (a job that changes state meanwhile is judged by its new state).
+
+        The breakdown counts the removed jobs by `COUNTED_STATES`; a removed active or
+        stalled job is cancelled: its run is fenced out and publishes nothing.
+        """
 
     def overview(self, types: Sequence[str]) -> dict[str, Any]:
         """The newest job of each type plus queue health; cost independent of history."""
@@ -174,7 +192,8 @@ class JobStore(ABC):
     @abstractmethod
     def write_progress(
         self, job_id: str, run_token: str, progress: int, info: dict[str, Any]
-    ) -> bool: ...
+    ) -> bool:
+        """Fenced; ``progress`` is stored capped at `RUNNING_PROGRESS_CAP`."""
 
     @abstractmethod
     def complete(

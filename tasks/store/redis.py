@@ -14,12 +14,15 @@ that writes the record. Time comes from Redis (``TIME``) so that every host agre
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import redis
+import redis.asyncio
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -29,7 +32,13 @@ from tasks.contract import JobRecord, LostJob, RequestOutcome, Snapshot
 from tasks.errors import BackendUnavailable
 from tasks.queue import Envelope
 from tasks.settings import Settings, mask_url
-from tasks.store.base import Attempt, JobStore, LogNote, decode_record
+from tasks.store.base import (
+    RUNNING_PROGRESS_CAP,
+    Attempt,
+    JobStore,
+    LogNote,
+    decode_record,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -133,11 +142,12 @@ redis.call('HSET', jk, 'heartbeatAt', now)
 return 1
 """
 
-# ARGV: P, runToken, progress, progressInfo json
+# ARGV: P, runToken, progress, progressInfo json; progress is capped (only COMPLETE writes 100)
 PROGRESS = FENCE + """
-redis.call('HSET', jk, 'heartbeatAt', now, 'progress', ARGV[3], 'progressInfo', ARGV[4])
+redis.call('HSET', jk, 'heartbeatAt', now, 'progress', math.min(tonumber(ARGV[3]), CAP),
+  'progressInfo', ARGV[4])
 return 1
-"""
+""".replace("CAP", str(RUNNING_PROGRESS_CAP))
 
 # ARGV: P, runToken, result json, note level, note text ('' for none)
 COMPLETE = FENCE + """
@@ -235,19 +245,23 @@ add_log(id, 'warning', ARGV[6])
 return 1
 """
 
-# KEYS: queue, schedule.  ARGV: P, stall_ms, types...
+# KEYS: queue, schedule.  ARGV: P, stall_ms, states (comma separated), types...
 CLEANUP = PRELUDE + """
+local wanted = {}
+for st in string.gmatch(ARGV[3], '[^,]+') do wanted[st] = true end
 local counts = {active = 0, waiting = 0, delayed = 0, completed = 0, failed = 0}
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   local sk = P .. 'jobs:' .. ARGV[i]
   for _, id in ipairs(redis.call('SMEMBERS', sk)) do
     local h = redis.call('HMGET', P .. 'job:' .. id, 'state', 'heartbeatAt')
     local st = eff(h[1], h[2], tonumber(ARGV[2]))
-    if st == 'stalled' then st = 'active' end
-    if st and counts[st] then counts[st] = counts[st] + 1 end
-    drop_job(id, KEYS[1], KEYS[2])
+    if not st or wanted[st] then
+      if st == 'stalled' then st = 'active' end
+      if st and counts[st] then counts[st] = counts[st] + 1 end
+      drop_job(id, KEYS[1], KEYS[2])
+      redis.call('SREM', sk, id)
+    end
   end
-  redis.call('DEL', sk)
 end
 return cjson.encode(counts)
 """
@@ -292,13 +306,17 @@ class RedisJobStore(JobStore):
         self.schedule_key = schedule_key
         self.stall_ms = int(settings.stall_after * 1000)
         self.url = mask_url(settings.redis_url)
-        self.conn = redis.Redis.from_url(
-            settings.redis_url,
-            socket_timeout=settings.redis_socket_timeout,
-            socket_connect_timeout=settings.redis_socket_timeout,
-            retry_on_timeout=False,
-            decode_responses=False,
-        )
+        self._options: dict[str, Any] = {
+            "socket_timeout": settings.redis_socket_timeout,
+            "socket_connect_timeout": settings.redis_socket_timeout,
+            "retry_on_timeout": False,
+            "decode_responses": False,
+        }
+        self.conn = redis.Redis.from_url(settings.redis_url, **self._options)
+        # An asyncio client belongs to the loop that made it: one per running loop.
+        self._async_conns: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, redis.asyncio.Redis
+        ] = weakref.WeakKeyDictionary()
         self._scripts = {
             name: self.conn.register_script(source)
             for name, source in {
@@ -327,12 +345,17 @@ class RedisJobStore(JobStore):
         """Run one Redis operation, turning connection trouble into BackendUnavailable."""
         try:
             return fn()
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-            raise BackendUnavailable(self.url, _reason(exc)) from exc
-        except RedisError as exc:
-            if "LOADING" in str(exc) or "MISCONF" in str(exc) or "OOM" in str(exc):
-                raise BackendUnavailable(self.url, _reason(exc)) from exc
-            raise
+        except (RedisError, OSError) as exc:
+            raise self._unavailable(exc) from exc
+
+    def _unavailable(self, exc: RedisError | OSError) -> Exception:
+        """Connection trouble (and a Redis that is loading or refusing writes) as
+        BackendUnavailable; any other error as it is."""
+        if isinstance(exc, RedisConnectionError | RedisTimeoutError | OSError) or any(
+            word in str(exc) for word in ("LOADING", "MISCONF", "OOM")
+        ):
+            return BackendUnavailable(self.url, _reason(exc))
+        return exc
 
     def _run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         script = self._scripts[name]
@@ -389,11 +412,38 @@ class RedisJobStore(JobStore):
         self, job_id: str, with_log: bool = True
     ) -> tuple[JobRecord | None, list[dict[str, Any]]]:
         pipe = self.conn.pipeline(transaction=False)
+        self._queue_job_reads(pipe, job_id, with_log)
+        return self._job_and_log(self._call(pipe.execute))
+
+    async def get_job_with_log_async(
+        self, job_id: str
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        pipe = self._async_conn().pipeline(transaction=False)
+        self._queue_job_reads(pipe, job_id, with_log=True)
+        try:
+            replies = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise self._unavailable(exc) from exc
+        return self._job_and_log(replies)
+
+    def _async_conn(self) -> redis.asyncio.Redis:
+        loop = asyncio.get_running_loop()
+        conn = self._async_conns.get(loop)
+        if conn is None:
+            conn = redis.asyncio.Redis.from_url(self.settings.redis_url, **self._options)
+            self._async_conns[loop] = conn
+        return conn
+
+    def _queue_job_reads(self, pipe: Any, job_id: str, with_log: bool) -> None:
         pipe.hgetall(self._job_key(job_id))
         pipe.time()
         if with_log:
             pipe.lrange(self._key("log", job_id), 0, -1)
-        raw, (seconds, micros), *log = self._call(pipe.execute)
+
+    def _job_and_log(
+        self, replies: list[Any]
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        raw, (seconds, micros), *log = replies
         if not raw:
             return None, []
         now = int(seconds) * 1000 + int(micros) // 1000
@@ -413,8 +463,12 @@ class RedisJobStore(JobStore):
         records = [self._decode(flat, now) for flat in jobs]
         return Snapshot(int(now), int(workers), int(queued), int(scheduled), records)
 
-    def cleanup(self, types: Sequence[str]) -> dict[str, int]:
-        raw = self._run("cleanup", [self.queue_key, self.schedule_key], [self.stall_ms, *types])
+    def cleanup(self, types: Sequence[str], states: Sequence[str]) -> dict[str, int]:
+        raw = self._run(
+            "cleanup",
+            [self.queue_key, self.schedule_key],
+            [self.stall_ms, ",".join(states), *types],
+        )
         return json.loads(raw)
 
     # -- worker side --------------------------------------------------------------------

@@ -38,7 +38,14 @@ from tasks.contract import JobRecord, LostJob, RequestOutcome, Snapshot
 from tasks.errors import BackendUnavailable
 from tasks.queue import Envelope
 from tasks.settings import Settings
-from tasks.store.base import Attempt, JobStore, LogNote, decode_record
+from tasks.store.base import (
+    COUNTED_STATES,
+    RUNNING_PROGRESS_CAP,
+    Attempt,
+    JobStore,
+    LogNote,
+    decode_record,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -330,12 +337,14 @@ class SqliteJobStore(JobStore):
             jobs = self._jobs(db, types)
         return Snapshot(now, workers, queued, scheduled, [self._decode(r, now) for r, _ in jobs])
 
-    def cleanup(self, types: Sequence[str]) -> dict[str, int]:
-        counts = {"active": 0, "waiting": 0, "delayed": 0, "completed": 0, "failed": 0}
+    def cleanup(self, types: Sequence[str], states: Sequence[str]) -> dict[str, int]:
+        counts = dict.fromkeys(COUNTED_STATES, 0)
         with self._write() as db:
             now = _now()
             for record, message in self._jobs(db, types):
                 state = self._state(record, now)
+                if state not in states:
+                    continue
                 state = "active" if state == "stalled" else state
                 if state in counts:
                     counts[state] += 1
@@ -389,7 +398,7 @@ class SqliteJobStore(JobStore):
                 return False
             found[0].update(
                 heartbeatAt=_now(),
-                progress=int(progress),
+                progress=min(int(progress), RUNNING_PROGRESS_CAP),
                 progressInfo=json.dumps(info, separators=(",", ":")),
             )
             self._save(db, *found)

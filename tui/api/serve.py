@@ -1,7 +1,7 @@
-"""``proxytui serve``: run the HTTP API under uvicorn.
+"""``proxytui serve``: run the HTTP API under uvicorn, in one or more worker processes.
 
 The CLI wires it as ``add_serve_arguments(parser)`` + ``run_serve(args) -> int``;
-``python -m tui.serve`` runs it on its own. Exit codes follow the CLI: 0 after a clean
+``python -m tui.api.serve`` runs it on its own. Exit codes follow the CLI: 0 after a clean
 shutdown, 1 when the server could not start (port taken), 2 for bad usage or
 configuration (including no API key on a non-loopback address).
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import os
 import signal
 import sys
 import threading
@@ -19,12 +20,14 @@ from collections.abc import Callable, Sequence
 from tasks import argtypes
 from tasks.settings import SettingsError, get_settings
 from tasks.texts import text
-from tui.http_api_schema import DEFAULT_BASE_PATH
+
+DEFAULT_BASE_PATH = "/api/siasn/ws/admin/proxy"
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+DEFAULT_WORKERS = 1
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -43,6 +46,19 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_BASE_PATH,
         help=f"where the routes live (default {DEFAULT_BASE_PATH})",
     )
+    parser.add_argument(
+        "--workers",
+        type=argtypes.positive_int,
+        default=DEFAULT_WORKERS,
+        help=f"server processes (default {DEFAULT_WORKERS}, about 2,000 status answers a "
+        "second); more use more cores",
+    )
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request (off by default: under load it costs about a third of "
+        "the requests a second, see bench/bench_api.py)",
+    )
 
 
 def is_loopback(host: str) -> bool:
@@ -60,7 +76,8 @@ def run_serve(args: argparse.Namespace) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     try:
-        from tui.http_api import create_app, normalize_base_path, parse_api_keys
+        from tui.api.app import BASE_PATH_ENV, normalize_base_path
+        from tui.api.auth import parse_api_keys
     except ImportError:
         log.error(text("serve.need_extra"))
         return EXIT_USAGE
@@ -76,18 +93,34 @@ def run_serve(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         log.warning(text("serve.no_keys_local"))
     else:
-        log.info("API keys loaded for: %s", ", ".join(sorted(keys)))
+        log.info(
+            "API keys loaded for: %s",
+            ", ".join(sorted(k.name + (" (forwarder)" if k.forwarder else "") for k in keys)),
+        )
 
     import uvicorn
 
-    app = create_app(base, api_keys=keys)
-    config = uvicorn.Config(
-        app, host=args.host, port=args.port, server_header=False, log_level="info"
+    # Every worker process builds the app from the settings and this base path.
+    os.environ[BASE_PATH_ENV] = base
+    log.info(
+        "serving the API on http://%s:%s%s with %d worker(s)",
+        args.host,
+        args.port,
+        base or "/",
+        args.workers,
     )
-    log.info("serving the API on http://%s:%s%s", args.host, args.port, base or "/")
     previous = _stop_on_sigterm()
     try:
-        uvicorn.Server(config).run()
+        uvicorn.run(
+            "tui.api.app:app_from_environment",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            server_header=False,
+            log_level="info",
+            access_log=args.access_log,
+        )
     except (KeyboardInterrupt, Stopped):  # uvicorn re-raises the signal after shutting down
         log.info("stopped")
     except SystemExit as exc:  # uvicorn exits 1 when it cannot bind
