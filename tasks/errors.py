@@ -35,3 +35,16 @@ class BackendUnavailable(ProxytuiError):
 
 class InvalidJobId(ProxytuiError, ValueError):
     """A job id that is not of our form; rejected before it reaches the store."""
+
+
+class DatasetUnavailable(ProxytuiError):
+    """The destination database (where the tables and the run ledger live) cannot be read."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url}: {reason}")
+
+
+class InvalidLimit(ProxytuiError, ValueError):
+    """A history limit outside 1..1000."""

@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
 
@@ -61,6 +62,14 @@ class Settings:
 
     # HTTP API (tui/http_api.py): "name:key,name2:key2"; kept out of repr.
     api_keys: str = field(default="", repr=False)
+
+    # Datasets (issue 13): freshness window, schedules, the run ledger, metrics.
+    fresh_for: float = 600.0
+    schedule: str = ""
+    tz: str = ""
+    schedule_grace: float = 3600.0
+    history_keep: int = 1000
+    metrics_public: bool = False
 
     def concurrency_for(self, proxy_type: str) -> int:
         return dict(self.fetch_concurrency_by_type).get(proxy_type, self.fetch_concurrency)
@@ -115,7 +124,17 @@ ENV_NAMES: dict[str, str] = {
     "PROXYTUI_REQUEST_BACKOFF": "request_backoff",
     "PROXYTUI_PAGE_CAP": "page_cap",
     "PROXYTUI_API_KEYS": "api_keys",
+    "PROXYTUI_FRESH_FOR": "fresh_for",
+    "PROXYTUI_SCHEDULE": "schedule",
+    "PROXYTUI_TZ": "tz",
+    "PROXYTUI_SCHEDULE_GRACE": "schedule_grace",
+    "PROXYTUI_HISTORY_KEEP": "history_keep",
+    "PROXYTUI_METRICS_PUBLIC": "metrics_public",
 }
+# Float settings for which 0 is a meaningful value (no freshness window, no grace).
+ZERO_ALLOWED = ("fresh_for", "schedule_grace")
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -160,8 +179,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         try:
             if kind == "float":
                 value: object = float(raw)
-                if not 0 < value < math.inf:  # type: ignore[operator]  # nan fails too
+                low_ok = value == 0 and attr in ZERO_ALLOWED
+                if not (low_ok or 0 < value < math.inf):  # type: ignore[operator]  # nan fails
                     raise ValueError
+            elif kind == "bool":
+                word = raw.strip().lower()
+                if word not in TRUE_WORDS + FALSE_WORDS:
+                    raise SettingsError(f"{name}={raw!r}: use 1 or 0 (true or false)")
+                value = word in TRUE_WORDS
             elif kind == "int":
                 value = int(raw)
                 if value < 1:  # type: ignore[operator]
@@ -190,6 +215,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     if settings.lang and settings.lang.strip().lower() not in ("en", "id"):
         # Unlike LANG, this one is ours: a typo should not quietly mean English.
         raise SettingsError(f"PROXYTUI_LANG={settings.lang!r}: use 'en' or 'id'")
+    if settings.tz:
+        try:
+            ZoneInfo(settings.tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                f"PROXYTUI_TZ={settings.tz!r} is not a time zone; use a name such as "
+                "Asia/Jakarta, or leave it empty for the host's zone"
+            ) from None
     return settings
 
 

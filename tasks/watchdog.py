@@ -16,6 +16,7 @@ import threading
 
 from tasks.backend import Backend
 from tasks.errors import BackendUnavailable
+from tasks.run_ledger import entry_for_record, record_run
 from tasks.texts import text
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,9 @@ def reap_lost_jobs(backend: Backend, suspects: set[str] | None = None) -> int:
             logger.warning("%s: %s", lost["jobId"], error)
             recovered += 1
             seen_orphans.discard(lost["jobId"])
+            record = None if retry else backend.store.get_job(lost["jobId"])
+            if record is not None:  # given up on: the run ends here, in the ledger too
+                record_run(backend.settings, entry_for_record(record, "failed", error))
     if suspects is not None:
         suspects.clear()
         suspects.update(seen_orphans)

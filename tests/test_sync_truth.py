@@ -19,6 +19,7 @@ from tasks.clean import prepare_row, row_hash
 from tasks.errors import JobCancelled, PermanentFailure
 from tasks.pipeline import sync_proxy
 from tasks.settings import Settings
+from tasks.sink.ledger import RunEntry
 from tasks.siasn.errors import UpstreamUnavailable
 from tasks.siasn.fake import FakeSiasn, Faults, Quirks
 from tests.support.databases import live_rows
@@ -48,6 +49,9 @@ class StandInRun:
 
     def log(self, line: str, level: str = "info") -> None:
         self.lines.append((level, line))
+
+    def ledger_entry(self, state: str, error: str | None = None, **counts: Any) -> RunEntry:
+        return RunEntry("test", self.job_id, state, 0, error=error, **counts)
 
 
 def expected_ids(records: list[dict]) -> dict[str, dict]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.catalog import ProxyType, TableSpec
+from tasks.sink.ledger import DEFAULT_KEEP, SQLITE, RunEntry, ensure_ledger, write_run
 from tasks.sink.base import (
     META_COLUMNS,
     Published,
@@ -160,6 +161,9 @@ class SqliteStagedTable(StagedTable):
     def _execute(self, sql: str) -> Any:
         return self._conn.execute(sql)
 
+    def _write_run(self, entry: RunEntry, keep: int) -> None:
+        write_run(self._conn, SQLITE, entry, keep)
+
     def _lock_live(self) -> None:
         pass  # BEGIN IMMEDIATE already made us the only writer
 
@@ -203,6 +207,7 @@ class SqliteSink(Sink):
         conn = self.connect()
         try:
             ensure_table(conn, proxy.table)
+            ensure_ledger(conn, SQLITE)
             return SqliteStagedTable(conn, proxy)
         except BaseException:
             conn.close()
@@ -218,6 +223,22 @@ class SqliteSink(Sink):
             if not exists:
                 return 0
             return conn.execute(f"SELECT count(*) FROM {quote(proxy.table.name)}").fetchone()[0]
+        finally:
+            conn.close()
+
+    def record_run(self, entry: RunEntry, keep: int = DEFAULT_KEEP) -> None:
+        conn = self.connect()
+        try:
+            ensure_ledger(conn, SQLITE)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                write_run(conn, SQLITE, entry, keep)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise SinkError(f"cannot record the run {entry.job_id} in {self.path}: {exc}") from exc
         finally:
             conn.close()
 

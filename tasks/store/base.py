@@ -71,6 +71,12 @@ class Attempt:
     run_token: str
     attempt: int
     max_attempts: int
+    # What the run ledger records about the job (see tasks.sink.ledger).
+    requested_by: str | None = None
+    trigger: str | None = None
+    forced: bool = False
+    queued_at: int | None = None  # the job's createdAt
+    started_at: int | None = None  # this attempt's start
 
 
 def decode_record(raw: dict[str, Any], now_ms: int, stall_ms: int) -> dict[str, Any]:
@@ -114,11 +120,16 @@ class JobStore(ABC):
         requested_by: str,
         envelope: Envelope,
         log_line: str,
+        trigger: str = "cli",
+        fresh_ms: int = 0,
     ) -> dict[str, Any]:
-        """Atomically: return the running/finished job, or replace all with a new one.
+        """Atomically: return the type's job while it runs, or while it completed less
+        than ``fresh_ms`` ago; otherwise (and always with ``force``) replace every job
+        of the type with a new one, its Huey message pushed in the same step.
 
-        Returns ``{"outcome": "running"|"finished"|"queued", "job": record,
-        "now": ms}``; ``message`` is pushed only when a job is queued.
+        Returns ``{"outcome": "existing"|"queued", "job": record, "now": ms,
+        "previous": record | None}``; ``previous`` is the newest job a queued one
+        replaced.
         """
 
     @abstractmethod

@@ -73,16 +73,28 @@ end
 """.replace("LOG_LIMIT", str(LOG_LIMIT))
 
 # KEYS: jobs:<type>, lastms:<type>, queue, schedule
-# ARGV: P, type, force, requestedBy, ticket, message, maxAttempts, stall_ms, log text
+# ARGV: P, type, force, requestedBy, ticket, message, maxAttempts, stall_ms, log text,
+# trigger, fresh_ms
 REQUEST_SYNC = PRELUDE + """
 local ids = redis.call('SMEMBERS', KEYS[1])
-if ARGV[3] ~= '1' then
-  local best, best_created = nil, -1
-  for _, id in ipairs(ids) do
-    local c = tonumber(redis.call('HGET', P .. 'job:' .. id, 'createdAt'))
-    if c and c > best_created then best, best_created = id, c end
+local best, best_created = nil, -1
+for _, id in ipairs(ids) do
+  local c = tonumber(redis.call('HGET', P .. 'job:' .. id, 'createdAt'))
+  if c and c > best_created then best, best_created = id, c end
+end
+local previous = {}
+if best then
+  local bk = P .. 'job:' .. best
+  local h = redis.call('HMGET', bk, 'state', 'heartbeatAt', 'finishedAt')
+  local st = eff(h[1], h[2], tonumber(ARGV[8]))
+  if ARGV[3] ~= '1' then
+    if st ~= 'completed' and st ~= 'failed' then return {'existing', now, public(bk)} end
+    local age = now - (tonumber(h[3]) or 0)
+    if st == 'completed' and age < tonumber(ARGV[11]) then
+      return {'existing', now, public(bk)}
+    end
   end
-  if best then return {'existing', now, public(P .. 'job:' .. best)} end
+  previous = public(bk)
 end
 for _, id in ipairs(ids) do drop_job(id, KEYS[3], KEYS[4]) end
 redis.call('DEL', KEYS[1])
@@ -95,11 +107,11 @@ local jk = P .. 'job:' .. id
 redis.call('HSET', jk, 'jobId', id, 'type', ARGV[2], 'state', 'waiting', 'progress', 0,
   'progressInfo', '{}', 'createdAt', now, 'enqueuedAt', now, 'requestedBy', ARGV[4],
   'attemptsMade', 0, 'maxAttempts', ARGV[7], 'ticket', ARGV[5], 'message', ARGV[6],
-  'forced', ARGV[3])
+  'forced', ARGV[3], 'trigger', ARGV[10])
 redis.call('SADD', KEYS[1], id)
 redis.call('LPUSH', KEYS[3], ARGV[6])
 add_log(id, 'info', ARGV[9])
-return {'queued', now, public(jk)}
+return {'queued', now, public(jk), previous}
 """
 
 # KEYS: jobs:<type>.  ARGV: P, ticket, worker, runToken, stall_ms
@@ -114,7 +126,9 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     redis.call('HSET', jk, 'state', 'active', 'startedAt', now, 'heartbeatAt', now,
       'attemptsMade', attempts, 'worker', ARGV[3], 'runToken', ARGV[4])
     redis.call('HDEL', jk, 'message', 'retryAt', 'ticket', 'finishedAt')
-    return {'ok', id, attempts, tonumber(h[4])}
+    local j = redis.call('HMGET', jk, 'requestedBy', 'trigger', 'forced', 'createdAt')
+    return {'ok', id, attempts, tonumber(h[4]), j[1] or '', j[2] or '', j[3] or '0',
+      j[4] or '0', now}
   end
 end
 return {'stale'}
@@ -362,8 +376,10 @@ class RedisJobStore(JobStore):
         requested_by: str,
         envelope: Envelope,
         log_line: str,
+        trigger: str = "cli",
+        fresh_ms: int = 0,
     ) -> dict[str, Any]:
-        outcome, now, flat = self._run(
+        outcome, now, flat, *previous = self._run(
             "request_sync",
             [
                 self._key("jobs", proxy_type),
@@ -380,9 +396,17 @@ class RedisJobStore(JobStore):
                 self.settings.max_attempts,
                 self.stall_ms,
                 log_line,
+                trigger,
+                int(fresh_ms),
             ],
         )
-        return {"outcome": outcome.decode(), "now": int(now), "job": self._decode(flat, now)}
+        before = previous[0] if previous and previous[0] else None
+        return {
+            "outcome": outcome.decode(),
+            "now": int(now),
+            "job": self._decode(flat, now),
+            "previous": self._decode(before, now) if before else None,
+        }
 
     def get_job(self, job_id: str) -> dict[str, Any] | None:
         return self.get_job_with_log(job_id, with_log=False)[0]
@@ -431,7 +455,19 @@ class RedisJobStore(JobStore):
         )
         if reply[0] != b"ok":
             return None
-        return Attempt(reply[1].decode(), proxy_type, run_token, int(reply[2]), int(reply[3]))
+        job_id, attempts, max_attempts, who, trigger, forced, created, now = reply[1:9]
+        return Attempt(
+            job_id.decode(),
+            proxy_type,
+            run_token,
+            int(attempts),
+            int(max_attempts),
+            requested_by=who.decode() or None,
+            trigger=trigger.decode() or None,
+            forced=forced == b"1",
+            queued_at=int(created) or None,
+            started_at=int(now),
+        )
 
     def heartbeat(self, job_id: str, run_token: str) -> bool:
         return bool(self._run("heartbeat", [self._job_key(job_id)], [run_token]))

@@ -264,13 +264,22 @@ class SqliteJobStore(JobStore):
         requested_by: str,
         envelope: Envelope,
         log_line: str,
+        trigger: str = "cli",
+        fresh_ms: int = 0,
     ) -> dict[str, Any]:
         with self._write() as db:
             now = _now()
             jobs = self._jobs(db, [proxy_type])
-            if jobs and not force:
+            previous = None
+            if jobs:
                 newest = max(jobs, key=lambda job: int(job[0].get("createdAt") or 0))[0]
-                return {"outcome": "existing", "now": now, "job": self._decode(newest, now)}
+                state = self._state(newest, now)
+                age = now - int(newest.get("finishedAt") or 0)
+                running = state not in ("completed", "failed")
+                fresh = state == "completed" and age < fresh_ms
+                if not force and (running or fresh):
+                    return {"outcome": "existing", "now": now, "job": self._decode(newest, now)}
+                previous = self._decode(newest, now)
             for record, old in jobs:
                 self._drop(db, record["jobId"], old)
             row = db.execute(
@@ -295,11 +304,17 @@ class SqliteJobStore(JobStore):
                 "maxAttempts": self.settings.max_attempts,
                 "ticket": envelope.ticket,
                 "forced": "1" if force else "0",
+                "trigger": trigger,
             }
             self._save(db, record, envelope.data)
             self._push(db, envelope)
             self._log(db, job_id, "info", log_line, now)
-        return {"outcome": "queued", "now": now, "job": self._decode(record, now)}
+        return {
+            "outcome": "queued",
+            "now": now,
+            "job": self._decode(record, now),
+            "previous": previous,
+        }
 
     def _decode(self, record: Record, now: int) -> dict[str, Any]:
         return decode_record(record, now, self.stall_ms)
@@ -370,7 +385,16 @@ class SqliteJobStore(JobStore):
                 )
                 self._save(db, record, None)
                 return Attempt(
-                    record["jobId"], proxy_type, run_token, attempts, int(record["maxAttempts"])
+                    record["jobId"],
+                    proxy_type,
+                    run_token,
+                    attempts,
+                    int(record["maxAttempts"]),
+                    requested_by=record.get("requestedBy"),
+                    trigger=record.get("trigger"),
+                    forced=record.get("forced") == "1",
+                    queued_at=record.get("createdAt"),
+                    started_at=now,
                 )
         return None
 
