@@ -18,7 +18,8 @@ from typing import Any
 
 from tasks import argtypes
 from tasks.catalog import PROXY_TYPES, UnknownProxyType, get_proxy_type
-from tasks.errors import BackendUnavailable, InvalidJobId
+from tasks.errors import BackendUnavailable, DatasetUnavailable, InvalidJobId, InvalidLimit
+from tasks.schedule import ScheduleError, validate_schedule
 from tasks.settings import SettingsError, get_settings
 from tasks.texts import text
 
@@ -269,9 +270,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not interactive:
         configure_logging()
     try:
-        get_settings()
+        settings = get_settings()
+        if args.func is not cmd_fake_siasn:
+            validate_schedule(settings)  # a bad PROXYTUI_SCHEDULE stops us at start
         return int(args.func(args) or 0)
-    except (SettingsError, UsageError, InvalidJobId, UnknownProxyType) as exc:
+    except (
+        SettingsError, UsageError, InvalidJobId, UnknownProxyType, ScheduleError, InvalidLimit
+    ) as exc:
         sys.stderr.write(f"proxytui: {exc}\n")
         return EXIT_USAGE
     except BackendUnavailable as exc:

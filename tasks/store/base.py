@@ -175,6 +175,11 @@ class JobStore(ABC):
     @abstractmethod
     def now_ms(self) -> int: ...
 
+    @abstractmethod
+    def claim_slot(self, proxy_type: str, slot_ms: int, ttl_ms: int, owner: str) -> bool:
+        """Atomically claim one schedule slot of a type: True for exactly one caller per
+        slot cluster-wide while the claim lasts (``ttl_ms``, longer than the grace)."""
+
     # -- the worker side ----------------------------------------------------------
 
     @abstractmethod

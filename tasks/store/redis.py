@@ -7,6 +7,7 @@ Layout (``P`` is the key prefix, default ``proxytui:``)::
     P jobs:<type>   set    the ids of a type (one, except in the middle of a force)
     P lastms:<type> string the last id timestamp, so ids stay unique within a millisecond
     P workers       zset   worker id -> last heartbeat (ms)
+    P slot:<type>:<ms> string the consumer that claimed a schedule slot (expires)
 
 plus Huey's own queue list and schedule zset, which the scripts push to in the same step
 that writes the record. Time comes from Redis (``TIME``) so that every host agrees.
@@ -366,6 +367,10 @@ class RedisJobStore(JobStore):
     def now_ms(self) -> int:
         seconds, micros = self._call(self.conn.time)
         return int(seconds) * 1000 + int(micros) // 1000
+
+    def claim_slot(self, proxy_type: str, slot_ms: int, ttl_ms: int, owner: str) -> bool:
+        key = self._key("slot", proxy_type, str(int(slot_ms)))
+        return bool(self._call(lambda: self.conn.set(key, owner, nx=True, px=int(ttl_ms))))
 
     # -- dashboard / CLI side -----------------------------------------------------------
 

@@ -13,6 +13,7 @@ several deployments could share a file as they share a Redis)::
     proxytui_log     the job's log lines, capped at LOG_LIMIT per job
     proxytui_lastms  the last id timestamp per type, so ids stay unique within a ms
     proxytui_worker  worker id -> last seen (ms)
+    proxytui_slot    schedule slots claimed, by type and slot time, until they expire
 
 Only the current job of a type has a row (force and cleanup delete the others, as in
 Redis), so reading every row is the overview, and its cost does not grow with history.
@@ -59,6 +60,10 @@ SCHEMA = (
     """create table if not exists proxytui_worker (
         ns text not null, worker_id text not null, seen_at integer not null,
         primary key (ns, worker_id))""",
+    """create table if not exists proxytui_slot (
+        ns text not null, type text not null, slot_ms integer not null,
+        owner text not null, expires_at integer not null,
+        primary key (ns, type, slot_ms))""",
 )
 
 Record = dict[str, Any]
@@ -147,6 +152,17 @@ class SqliteJobStore(JobStore):
 
     def now_ms(self) -> int:
         return _now()
+
+    def claim_slot(self, proxy_type: str, slot_ms: int, ttl_ms: int, owner: str) -> bool:
+        with self._write() as db:
+            now = _now()
+            db.execute("delete from proxytui_slot where ns = ? and expires_at < ?", (self.ns, now))
+            claimed = db.execute(
+                "insert or ignore into proxytui_slot (ns, type, slot_ms, owner, expires_at) "
+                "values (?, ?, ?, ?, ?)",
+                (self.ns, proxy_type, int(slot_ms), owner, now + int(ttl_ms)),
+            ).rowcount
+        return claimed == 1
 
     def ping(self) -> None:
         with self._read() as db:
