@@ -277,6 +277,7 @@ def dataset_block(latest: Latest) -> dict[str, Any]:
             "jobId": last.job_id,
             "finishedAt": last.finished_at,
             "state": last.state,
+            "durationMs": last.duration_ms,
         },
     }
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from tasks.settings import Settings
 from tasks.sink import open_sink
-from tasks.sink.ledger import RunEntry, first_line
+from tasks.sink.ledger import RunEntry
 from tasks.store.base import Attempt
 from tasks.texts import text
 
@@ -46,7 +46,7 @@ def entry_for_attempt(
         queued_at=attempt.queued_at,
         started_at=attempt.started_at,
         duration_ms=duration_ms,
-        error=first_line(error),
+        error=error,
         **counts,
     )
 
@@ -67,7 +67,7 @@ def entry_for_record(record: dict[str, Any], state: str, error: str | None) -> R
         queued_at=record.get("createdAt"),
         started_at=started,
         duration_ms=finished - int(started) if started else None,
-        error=first_line(error),
+        error=error,
     )
 
 

@@ -41,6 +41,16 @@ def proxy_type_arg(value: str) -> str:
         ) from None
 
 
+def history_limit(value: str) -> int:
+    from tasks.jobs import HISTORY_MAX
+
+    if not value.isdigit() or not 1 <= int(value) <= HISTORY_MAX:
+        raise argparse.ArgumentTypeError(
+            text("history.bad_limit", limit=value, maximum=HISTORY_MAX)
+        )
+    return int(value)
+
+
 def emit(answer: dict[str, Any], as_json: bool, render: Callable[[dict], str]) -> None:
     if as_json:
         sys.stdout.write(json.dumps(answer, ensure_ascii=False, indent=2) + "\n")
@@ -152,6 +162,22 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    from tasks import jobs
+    from tui.render import render_history
+
+    emit(jobs.history(args.type, limit=args.limit), args.json, render_history)
+    return EXIT_OK
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from tasks import jobs
+    from tui.render import render_schedules
+
+    emit(jobs.schedules(), args.json, render_schedules)
+    return EXIT_OK
+
+
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from tui.app import run_dashboard
 
@@ -235,6 +261,16 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--type", type=proxy_type_arg, default=None, help=f"one of: {types}")
     cmd.add_argument("--json", action="store_true", help="print the contract JSON")
 
+    cmd = add("history", cmd_history, "finished runs from the run ledger, newest first")
+    cmd.add_argument("type", nargs="?", type=proxy_type_arg, default=None,
+                     help=f"one of: {types} (default: all)")
+    cmd.add_argument("--limit", type=history_limit, default=50,
+                     help="how many runs, 1 to 1000 (default: 50)")
+    cmd.add_argument("--json", action="store_true", help="print the contract JSON")
+
+    cmd = add("schedule", cmd_schedule, "the sync schedules (PROXYTUI_SCHEDULE) and next runs")
+    cmd.add_argument("--json", action="store_true", help="print the contract JSON")
+
     # Its options (and --help) belong to the fake's own parser: see main().
     add("fake-siasn", cmd_fake_siasn, "run the local fake SIASN server", add_help=False)
 
@@ -282,6 +318,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BackendUnavailable as exc:
         key = "backend.sqlite_unreachable" if get_settings().embedded else "backend.unreachable"
         sys.stderr.write(f"proxytui: {text(key, url=exc.url, reason=exc.reason)}\n")
+        return EXIT_UNREACHABLE
+    except DatasetUnavailable as exc:
+        sys.stderr.write(f"proxytui: {text('dataset.unreachable', url=exc.url, reason=exc.reason)}\n")
         return EXIT_UNREACHABLE
     except KeyboardInterrupt:
         return 130

@@ -183,6 +183,7 @@ def write_run(conn: Any, dialect: Dialect, entry: RunEntry, keep: int = DEFAULT_
     """Inside the caller's transaction: add ``entry``, prune its type to the newest
     ``keep`` runs, and count it in the totals."""
     values = asdict(entry)
+    values["error"] = first_line(values["error"])
     values["forced"] = bool(values["forced"]) if dialect.schema else int(bool(values["forced"]))
     names = ", ".join(quote(name) for name in COLUMNS)
     marks = ", ".join("?" * len(COLUMNS))
