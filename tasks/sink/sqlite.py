@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.catalog import ProxyType, TableSpec
+from tasks.sqlite_wal import use_wal
 from tasks.sink.ledger import DEFAULT_KEEP, SQLITE, RunEntry, ensure_ledger, write_run
 from tasks.sink.base import (
     META_COLUMNS,
@@ -75,7 +76,7 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before WAL, or it is ignored
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    use_wal(conn, BUSY_TIMEOUT_MS / 1000)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA temp_store = FILE")
     return conn

@@ -38,6 +38,7 @@ from tasks.catalog import PROXY_TYPES
 from tasks.errors import BackendUnavailable
 from tasks.queue import Envelope
 from tasks.settings import Settings
+from tasks.sqlite_wal import use_wal
 from tasks.store.base import Attempt, JobStore, LogNote, decode_record
 
 logger = logging.getLogger(__name__)
@@ -99,23 +100,10 @@ class SqliteJobStore(JobStore):
                 self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
             )
             conn.execute(f"pragma busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-            self._wal(conn)
+            use_wal(conn, BUSY_TIMEOUT)
             conn.execute("pragma synchronous = normal")
             self._conn, self._pid = conn, os.getpid()
         return self._conn
-
-    @staticmethod
-    def _wal(conn: sqlite3.Connection) -> None:
-        """Switch to WAL; the switch needs the write lock, so wait for it like Huey does."""
-        deadline = time.monotonic() + BUSY_TIMEOUT
-        while True:
-            try:
-                conn.execute("pragma journal_mode = wal")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
 
     @contextmanager
     def _tx(self, begin: str) -> Iterator[sqlite3.Connection]:
