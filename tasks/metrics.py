@@ -55,7 +55,7 @@ class OverviewCollector(Collector):
         totals: dict[tuple[str, str], int] | None = None
         if database["reachable"]:
             try:
-                totals = dict(self.backend.ledger.totals())
+                totals = self.backend.ledger.totals(PROXY_TYPES)
             except DatasetUnavailable as exc:
                 logger.warning(text("metrics.unreachable", what=exc.url, reason=exc.reason))
         yield _gauge("proxytui_job_store_up", "1 when the job store answers",

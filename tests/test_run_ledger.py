@@ -103,7 +103,7 @@ def test_history_is_pruned_per_type_and_the_totals_keep_counting(database_url):
         "proxy-pensiun-4", "proxy-pensiun-3", "proxy-pensiun-2"]
     assert reader.history("pensiun", 1)[0].error == "boom"  # the first line only
     assert [e.job_id for e in reader.history(None, 2)] == ["proxy-skk-9", "proxy-pensiun-4"]
-    assert reader.totals() == {("pensiun", "failed"): 5, ("skk", "cancelled"): 1}
+    assert reader.totals(["pensiun", "skk"]) == {("pensiun", "failed"): 5, ("skk", "cancelled"): 1}
     latest = reader.latest(["pensiun", "skk", "pangkat"])
     assert latest["pensiun"].last_failure.job_id == "proxy-pensiun-4"
     assert latest["pensiun"].last_success is None

@@ -10,16 +10,18 @@ that the metrics count, in the same transaction.
 
 Tables (``siasn_proxy.`` in front on PostgreSQL)::
 
-    proxytui_runs        the runs; indexed by (type, id) and (type, state, id), so the
-                         newest run of a type, of a state, is one index probe
-    proxytui_run_totals  (type, state) -> runs ever recorded, for the metrics' counters
+    proxytui_runs        the runs, indexed by (type, id) for history and pruning
+    proxytui_run_totals  (type, state) -> runs ever recorded (the metrics' counters) and
+                         the id of the newest of them
 
-``id`` orders the runs: it is the order in which their rows were committed.
+The totals make the overview's question ("the newest run, success and failure of each
+type") one join of at most fifteen rows by primary key, however long the history, and
+cheap to plan. ``id`` orders the runs: the order in which their rows were committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -146,9 +148,9 @@ class Dialect:
         return (
             f"CREATE TABLE IF NOT EXISTS {self.runs} ({', '.join(cols)})",
             f"CREATE INDEX IF NOT EXISTS {RUNS_TABLE}_type ON {self.runs} (type, id)",
-            f"CREATE INDEX IF NOT EXISTS {RUNS_TABLE}_type_state ON {self.runs} (type, state, id)",
             f"CREATE TABLE IF NOT EXISTS {self.totals} (type text NOT NULL, state text NOT NULL, "
-            f"runs {self.int_type} NOT NULL, PRIMARY KEY (type, state))",
+            f"runs {self.int_type} NOT NULL, last_id {self.int_type} NOT NULL, "
+            "PRIMARY KEY (type, state))",
         )
 
 
@@ -180,69 +182,59 @@ def ensure_ledger(conn: Any, dialect: Dialect) -> None:
 
 
 def write_run(conn: Any, dialect: Dialect, entry: RunEntry, keep: int = DEFAULT_KEEP) -> None:
-    """Inside the caller's transaction: add ``entry``, prune its type to the newest
-    ``keep`` runs, and count it in the totals."""
+    """Inside the caller's transaction: add ``entry``, count it in the totals (which
+    point at it as the newest of its state), and prune its type to the newest ``keep``
+    runs, keeping those the totals point at."""
     values = asdict(entry)
     values["error"] = first_line(values["error"])
     values["forced"] = bool(values["forced"]) if dialect.schema else int(bool(values["forced"]))
     names = ", ".join(quote(name) for name in COLUMNS)
     marks = ", ".join("?" * len(COLUMNS))
-    conn.execute(
-        dialect.sql(f"INSERT INTO {dialect.runs} ({names}) VALUES ({marks})"),
+    run_id = conn.execute(
+        dialect.sql(f"INSERT INTO {dialect.runs} ({names}) VALUES ({marks}) RETURNING id"),
         tuple(values[name] for name in COLUMNS),
+    ).fetchone()[0]
+    conn.execute(
+        dialect.sql(
+            f"INSERT INTO {dialect.totals} AS t (type, state, runs, last_id) VALUES (?, ?, 1, ?) "
+            "ON CONFLICT (type, state) DO UPDATE SET runs = t.runs + 1, last_id = excluded.last_id"
+        ),
+        (entry.type, entry.state, run_id),
     )
     conn.execute(
         dialect.sql(
             f"DELETE FROM {dialect.runs} WHERE type = ? AND id <= (SELECT id FROM {dialect.runs} "
-            "WHERE type = ? ORDER BY id DESC LIMIT 1 OFFSET ?)"
+            "WHERE type = ? ORDER BY id DESC LIMIT 1 OFFSET ?) "
+            f"AND id NOT IN (SELECT last_id FROM {dialect.totals} WHERE type = ?)"
         ),
-        (entry.type, entry.type, max(1, int(keep))),
-    )
-    conn.execute(
-        dialect.sql(
-            f"INSERT INTO {dialect.totals} AS t (type, state, runs) VALUES (?, ?, 1) "
-            "ON CONFLICT (type, state) DO UPDATE SET runs = t.runs + 1"
-        ),
-        (entry.type, entry.state),
+        (entry.type, entry.type, max(1, int(keep)), entry.type),
     )
 
 
 # -- reading -------------------------------------------------------------------------
 
 SELECT_COLUMNS = ", ".join(quote(name) for name in COLUMNS)
-# Which runs of a type the overview needs, each the newest of its kind: one index probe.
-LATEST_KINDS: tuple[tuple[str, str | None], ...] = (
-    ("run", None),
-    ("completed", "completed"),
-    ("failed", "failed"),
-    ("cancelled", "cancelled"),
-)
 
 
-def latest_sql(dialect: Dialect, types: Sequence[str]) -> tuple[str, list[str]]:
-    """One statement for the newest run, success, failure and cancellation of every type."""
-    parts, params = [], []
-    n = 0
-    for proxy_type in types:
-        for kind, state in LATEST_KINDS:
-            where = "type = ?" + (" AND state = ?" if state else "")
-            parts.append(
-                f"SELECT * FROM (SELECT '{kind}' AS kind, id, {SELECT_COLUMNS} "
-                f"FROM {dialect.runs} WHERE {where} ORDER BY id DESC LIMIT 1) AS l{n}"
-            )
-            params += [proxy_type, state] if state else [proxy_type]
-            n += 1
-    return dialect.sql(" UNION ALL ".join(parts)), params
+def summary_sql(dialect: Dialect) -> str:
+    """Per type and state: runs ever recorded and the newest of them (at most 15 rows),
+    each run fetched by primary key. On PostgreSQL a LATERAL join says so: the planner,
+    misled by a small, much-updated totals table, would otherwise hash all the runs."""
+    picked = ", ".join(f"r.{quote(name)}" for name in COLUMNS)
+    if dialect.schema:
+        joined = (
+            f"LEFT JOIN LATERAL (SELECT * FROM {dialect.runs} AS x WHERE x.id = t.last_id LIMIT 1) "
+            "AS r ON true"
+        )
+    else:
+        joined = f"LEFT JOIN {dialect.runs} AS r ON r.id = t.last_id"
+    return f"SELECT t.type, t.state, t.runs, r.id, {picked} FROM {dialect.totals} AS t {joined}"
 
 
 def history_sql(dialect: Dialect, proxy_type: str | None, limit: int) -> tuple[str, list[Any]]:
     where, params = ("WHERE type = ? ", [proxy_type]) if proxy_type else ("", [])
     sql = f"SELECT {SELECT_COLUMNS} FROM {dialect.runs} {where}ORDER BY id DESC LIMIT ?"
     return dialect.sql(sql), [*params, int(limit)]
-
-
-def totals_sql(dialect: Dialect) -> str:
-    return f"SELECT type, state, runs FROM {dialect.totals}"
 
 
 def entry_from_row(row: Sequence[Any]) -> RunEntry:
@@ -260,25 +252,28 @@ class Latest:
     last_failure: RunEntry | None = None  # the newer of the last failed and cancelled
 
 
-def latest_from_rows(
-    rows: Sequence[Sequence[Any]], types: Sequence[str]
-) -> dict[str, Latest]:
-    found: dict[str, dict[str, tuple[int, RunEntry]]] = {t: {} for t in types}
-    for kind, run_id, *rest in rows:
-        entry = entry_from_row(rest)
-        found.setdefault(entry.type, {})[kind] = (int(run_id), entry)
+@dataclass(frozen=True)
+class Summary:
+    """What the overview and the metrics read from the ledger, in one query."""
+
+    latest: dict[str, Latest]
+    totals: dict[tuple[str, str], int]  # (type, state) -> runs ever recorded
+
+
+def summary_from_rows(rows: Sequence[Sequence[Any]], types: Sequence[str]) -> Summary:
+    newest: dict[str, dict[str, tuple[int, RunEntry]]] = {t: {} for t in types}
+    totals: dict[tuple[str, str], int] = {}
+    for proxy_type, state, runs, run_id, *rest in rows:
+        totals[(str(proxy_type), str(state))] = int(runs)
+        if run_id is not None and proxy_type in newest:
+            newest[proxy_type][state] = (int(run_id), entry_from_row(rest))
     latest: dict[str, Latest] = {}
     for proxy_type in types:
-        kinds = found.get(proxy_type, {})
-        failures = [kinds[k] for k in FAILED_STATES if k in kinds]
-        failure = max(failures, key=lambda pair: pair[0])[1] if failures else None
+        by_state = newest[proxy_type]
+        failures = [by_state[k] for k in FAILED_STATES if k in by_state]
         latest[proxy_type] = Latest(
-            last_run=kinds["run"][1] if "run" in kinds else None,
-            last_success=kinds["completed"][1] if "completed" in kinds else None,
-            last_failure=failure,
+            last_run=max(by_state.values(), key=lambda pair: pair[0])[1] if by_state else None,
+            last_success=by_state["completed"][1] if "completed" in by_state else None,
+            last_failure=max(failures, key=lambda pair: pair[0])[1] if failures else None,
         )
-    return latest
-
-
-def totals_from_rows(rows: Sequence[Sequence[Any]]) -> Mapping[tuple[str, str], int]:
-    return {(str(t), str(s)): int(n) for t, s, n in rows}
+    return Summary(latest, totals)

@@ -14,7 +14,7 @@ import os
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +26,11 @@ from tasks.sink.ledger import (
     Dialect,
     Latest,
     RunEntry,
+    Summary,
     entry_from_row,
     history_sql,
-    latest_from_rows,
-    latest_sql,
-    totals_from_rows,
-    totals_sql,
+    summary_from_rows,
+    summary_sql,
 )
 
 log = logging.getLogger(__name__)
@@ -58,18 +57,21 @@ class LedgerReader(ABC):
         """Run one query; [] when the ledger does not exist yet; DatasetUnavailable on
         any other trouble."""
 
+    def summary(self, types: Sequence[str]) -> Summary:
+        """The newest run, success and failure of every type, and the run totals: one
+        query whose cost does not grow with the history."""
+        return summary_from_rows(self._rows(summary_sql(self.dialect)), types)
+
     def latest(self, types: Sequence[str]) -> dict[str, Latest]:
-        """The newest run, success and failure of every type, in one query."""
-        sql, params = latest_sql(self.dialect, types)
-        return latest_from_rows(self._rows(sql, params), types)
+        return self.summary(types).latest
 
     def history(self, proxy_type: str | None, limit: int) -> list[RunEntry]:
         sql, params = history_sql(self.dialect, proxy_type, limit)
         return [entry_from_row(row) for row in self._rows(sql, params)]
 
-    def totals(self) -> Mapping[tuple[str, str], int]:
+    def totals(self, types: Sequence[str]) -> dict[tuple[str, str], int]:
         """Runs ever recorded, by (type, state)."""
-        return totals_from_rows(self._rows(totals_sql(self.dialect)))
+        return self.summary(types).totals
 
     @abstractmethod
     def close(self) -> None: ...
@@ -148,6 +150,10 @@ class PostgresLedgerReader(LedgerReader):
                         autocommit=True,
                         connect_timeout=int(READ_TIMEOUT),
                         application_name="proxytui-ledger",
+                        # The ledger's queries are a few index probes: compiling them
+                        # (JIT, on a misestimate of a small, much-updated table) costs
+                        # milliseconds and saves nothing.
+                        options="-c jit=off",
                     )
                     self._pid = os.getpid()
                 return self._conn.execute(sql, list(params)).fetchall()
