@@ -11,14 +11,13 @@ nothing.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
+from bench_jobs import measure  # bench/ is the script's directory
 
 from tasks import jobs
 from tasks.backend import open_backend
@@ -29,16 +28,6 @@ from tasks.sink.ledger import POSTGRES, SQLITE, RunEntry, write_run
 
 ROWS_PER_TYPE = 5_000
 SCHEDULE = ";".join(f"{t}=0 2 * * *" for t in PROXY_TYPES)
-
-
-def measure(fn, n: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.99) - 1]
 
 
 def entries(proxy_type: str, count: int):
@@ -91,7 +80,8 @@ def run(label: str, redis_url: str, database_url: str, n: int) -> None:
             p50, p99 = measure(lambda: jobs.overview(backend), n)
             view = jobs.overview(backend)
             assert view["database"]["reachable"], view["database"]
-            print(f"{label:<10} {rows:>6} rows/type   overview p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")
+            print(f"{label:<10} {rows:>6} rows/type   overview p50 {p50:6.2f} ms   "
+                  f"p99 {p99:6.2f} ms")
     finally:
         conn = redis.Redis.from_url(redis_url)
         keys = list(conn.scan_iter(match=f"{prefix}*", count=1000))

@@ -39,8 +39,8 @@ from tasks.texts import text
 logger = logging.getLogger(__name__)
 
 
-def _seconds(ms: int | None) -> float | None:
-    return None if ms is None else ms / 1000
+def _seconds(ms: int) -> float:
+    return ms / 1000
 
 
 class OverviewCollector(Collector):
@@ -126,7 +126,7 @@ class OverviewCollector(Collector):
             labels=["type"],
         )
         for row in rows:
-            if row["nextRunAt"] is not None:
+            if row["nextRunAt"] is not None:  # epoch ms
                 upcoming.add_metric([row["type"]], _seconds(row["nextRunAt"]))
         yield upcoming
 

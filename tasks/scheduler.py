@@ -145,8 +145,8 @@ def ensure_scheduler(backend: Backend) -> Scheduler | None:
     with _lock:
         if not load_schedule(backend.settings).expressions:
             return None
-        alive = _scheduler is not None and _scheduler.is_alive()
-        if not alive or _scheduler.owner != f"{socket.gethostname()}:{os.getpid()}":
+        here = f"{socket.gethostname()}:{os.getpid()}"
+        if _scheduler is None or not _scheduler.is_alive() or _scheduler.owner != here:
             _scheduler = Scheduler(backend)
             _scheduler.start()
         return _scheduler

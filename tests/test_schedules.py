@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tasks import jobs
-from tasks.schedule import ScheduleError, Schedule, parse_schedule
+from tasks.schedule import Schedule, ScheduleError, parse_schedule
 from tests.support.jobenv import wait_for
 
 PROXYTUI = str(Path(sys.executable).with_name("proxytui"))

@@ -36,6 +36,12 @@ def test_workers_opening_a_new_file_together_all_get_in(tmp_path):
             assert [e for e in errors if e] == [], attempt
 
 
+def all_finished(ids: dict[str, str]) -> dict[str, dict] | None:
+    records = {t: jobs.job_status(i) for t, i in ids.items()}
+    done = all(r["state"] in ("completed", "failed") for r in records.values())
+    return records if done else None
+
+
 @pytest.mark.slow
 def test_five_types_at_once_into_one_sqlite_file_never_hit_a_lock(
     job_env, job_settings, start_consumer, make_fake_siasn
@@ -49,10 +55,7 @@ def test_five_types_at_once_into_one_sqlite_file_never_hit_a_lock(
     for round_ in range(2):  # a first sync creates the file and tables; a second one diffs
         ids = {t: jobs.request_sync(t, force=True, requested_by="lock")["jobId"]
                for t in PROXY_TYPES}
-        records = wait_for(
-            lambda: all((r := {t: jobs.job_status(i) for t, i in ids.items()})[t]["state"]
-                        in ("completed", "failed") for t in ids) and r,
-            timeout=120, every=0.2)
+        records = wait_for(lambda ids=ids: all_finished(ids), timeout=120, every=0.2)
         for proxy_type, record in records.items():
             lines = " | ".join(line["msg"] for line in record["log"])
             assert "locked" not in lines, (round_, proxy_type, lines)

@@ -19,9 +19,9 @@ from tasks.clean import prepare_row, row_hash
 from tasks.errors import JobCancelled, PermanentFailure
 from tasks.pipeline import sync_proxy
 from tasks.settings import Settings
-from tasks.sink.ledger import RunEntry
 from tasks.siasn.errors import UpstreamUnavailable
 from tasks.siasn.fake import FakeSiasn, Faults, Quirks
+from tasks.sink.ledger import RunEntry
 from tests.support.databases import live_rows
 
 

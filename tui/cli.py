@@ -320,7 +320,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"proxytui: {text(key, url=exc.url, reason=exc.reason)}\n")
         return EXIT_UNREACHABLE
     except DatasetUnavailable as exc:
-        sys.stderr.write(f"proxytui: {text('dataset.unreachable', url=exc.url, reason=exc.reason)}\n")
+        line = text("dataset.unreachable", url=exc.url, reason=exc.reason)
+        sys.stderr.write(f"proxytui: {line}\n")
         return EXIT_UNREACHABLE
     except KeyboardInterrupt:
         return 130

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 
 from tasks.catalog import ProxyType, TableSpec
 from tasks.settings import mask_url
-from tasks.sink.ledger import DEFAULT_KEEP, POSTGRES, RunEntry, ensure_ledger, write_run
 from tasks.sink.base import (
     SCHEMA,
     MissingDriver,
@@ -44,6 +43,7 @@ from tasks.sink.base import (
     quote,
     staging_prefix,
 )
+from tasks.sink.ledger import DEFAULT_KEEP, POSTGRES, RunEntry, ensure_ledger, write_run
 
 if TYPE_CHECKING:
     import psycopg

@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from tasks.catalog import ProxyType, TableSpec
-from tasks.sqlite_wal import use_wal
-from tasks.sink.ledger import DEFAULT_KEEP, SQLITE, RunEntry, ensure_ledger, write_run
 from tasks.sink.base import (
     META_COLUMNS,
     Published,
@@ -36,6 +34,8 @@ from tasks.sink.base import (
     quote,
     staging_prefix,
 )
+from tasks.sink.ledger import DEFAULT_KEEP, SQLITE, RunEntry, ensure_ledger, write_run
+from tasks.sqlite_wal import use_wal
 
 log = logging.getLogger(__name__)
 
