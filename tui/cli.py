@@ -67,7 +67,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     if args.timeout is not None and not args.wait:
         raise UsageError(text("wait.timeout_alone"))
-    answer = jobs.request_sync(args.type, force=args.force, requested_by=args.requested_by)
+    answer = jobs.request_sync(
+        args.type, force=args.force, requested_by=args.requested_by, trigger="cli"
+    )
     if args.wait and answer["status"] in ("queued", "running"):
         return wait_for_job(answer, args.timeout, args.json)
     emit(answer, args.json, render_sync)
