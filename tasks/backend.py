@@ -8,12 +8,13 @@ the ones the consumer reads.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from huey import Huey
 
 from tasks.queue import Envelopes, build_huey
 from tasks.settings import Settings, configure, get_settings
+from tasks.sink.ledger_reader import LedgerReader, open_ledger_reader
 from tasks.store.base import JobStore
 
 
@@ -23,13 +24,24 @@ class Backend:
     huey: Huey
     store: JobStore
     envelopes: Envelopes
+    _ledger: LedgerReader | None = field(default=None, repr=False)
 
     @property
     def kind(self) -> str:
         return "sqlite" if self.settings.embedded else "redis"
 
+    @property
+    def ledger(self) -> LedgerReader:
+        """The run ledger's reader, one long-lived connection for the process (opened on
+        first use); raises DatasetUnavailable for an unusable database URL."""
+        if self._ledger is None:
+            self._ledger = open_ledger_reader(self.settings.database_url)
+        return self._ledger
+
     def close(self) -> None:
         self.store.close()
+        if self._ledger is not None:
+            self._ledger.close()
 
 
 def open_backend(settings: Settings) -> Backend:

@@ -202,11 +202,13 @@ class HistoryRun(TypedDict):
 @dataclass(frozen=True)
 class RequestOutcome:
     """A store's answer to a sync request: the type's newest job (``existing``), or the
-    job it just queued (``queued``); ``now`` is the store's clock (epoch ms)."""
+    job it just queued (``queued``) and the newest one it replaced (``previous``); ``now``
+    is the store's clock (epoch ms)."""
 
     outcome: Literal["existing", "queued"]
     job: JobRecord
     now: int
+    previous: JobRecord | None = None
 
 
 @dataclass(frozen=True)

@@ -24,26 +24,29 @@ class PermanentFailure(ProxytuiError):
     """Retrying cannot help (a rejected token, a bad configuration): fail the job now."""
 
 
-class BackendUnavailable(ProxytuiError):
-    """The job store (Redis or the embedded SQLite queue) cannot be reached."""
+class Unreachable(ProxytuiError):
+    """A service we depend on cannot be reached: ``url`` (password masked) and ``reason``."""
 
     def __init__(self, url: str, reason: str) -> None:
         self.url = url
         self.reason = reason
         super().__init__(f"{url}: {reason}")
+
+
+class BackendUnavailable(Unreachable):
+    """The job store (Redis or the embedded SQLite queue) cannot be reached."""
 
 
 class InvalidJobId(ProxytuiError, ValueError):
     """A job id that is not of our form; rejected before it reaches the store."""
 
 
-class DatasetUnavailable(ProxytuiError):
+class DatasetUnavailable(Unreachable):
     """The destination database (where the tables and the run ledger live) cannot be read."""
 
-    def __init__(self, url: str, reason: str) -> None:
-        self.url = url
-        self.reason = reason
-        super().__init__(f"{url}: {reason}")
+
+class InvalidLimit(ProxytuiError, ValueError):
+    """A history limit outside 1..1000."""
 
 
 class InvalidJobState(ProxytuiError, ValueError):

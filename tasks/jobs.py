@@ -1,22 +1,33 @@
 """The shared status helper: the only door to job state.
 
-The dashboard, the CLI and the HTTP API call these five functions and nothing else;
-each returns the contract JSON of DESIGN.md ("Job model"). Single-flight lives in the
-store (one atomic step); this module turns the store's answers into the contract and
-its human sentences.
+The dashboard, the CLI and the HTTP API call these functions and nothing else; each
+returns the contract JSON of DESIGN.md ("Job model"). Single-flight and the freshness
+window live in the store (one atomic step); this module turns the store's answers into
+the contract and its human sentences, and reads the run ledger (the durable account of
+finished runs, in the destination database) for the dataset side.
 """
 
 from __future__ import annotations
 
 import getpass
 import re
+import time
 from collections.abc import Iterable
 from typing import Any
 
 from tasks.backend import Backend, current_backend
 from tasks.catalog import CATALOG, PROXY_TYPES, get_proxy_type
-from tasks.contract import JobRecord
-from tasks.errors import BackendUnavailable, InvalidJobId, InvalidJobState
+from tasks.contract import JobRecord, RequestOutcome
+from tasks.errors import (
+    BackendUnavailable,
+    DatasetUnavailable,
+    InvalidJobId,
+    InvalidJobState,
+    InvalidLimit,
+)
+from tasks.schedule import load_schedule
+from tasks.settings import get_settings, mask_url
+from tasks.sink.ledger import Latest
 from tasks.store.base import (
     COUNTED_STATES,
     FINISHED_STATES,
@@ -34,18 +45,22 @@ __all__ = [
     "STATES",
     "cleanup",
     "cleanup_states",
+    "history",
     "job_status",
     "job_status_async",
     "list_jobs",
     "operator_name",
     "overview",
     "request_sync",
+    "schedules",
     "validate_job_id",
     "workers",
 ]
 
 JOB_ID_RE = re.compile(rf"proxy-({'|'.join(PROXY_TYPES)})-([0-9]{{13,16}})")
 MAX_SHOWN_ID = 60
+HISTORY_MAX = 1000
+TRIGGERS = ("dashboard", "cli", "api", "schedule")
 
 
 def operator_name() -> str:
@@ -72,25 +87,30 @@ def request_sync(
     proxy_type: str,
     force: bool = False,
     requested_by: str | None = None,
+    trigger: str = "cli",
     backend: Backend | None = None,
 ) -> dict[str, Any]:
-    """Start a sync unless one is running or finished (then return that one); ``force``
-    replaces whatever exists. Raises UnknownProxyType and BackendUnavailable."""
+    """Start a sync unless one is running, or the last one completed less than
+    ``fresh_for`` ago (then return that one); ``force`` replaces whatever exists.
+    ``trigger`` says which interface asked (dashboard, cli, api, schedule).
+    Raises UnknownProxyType and BackendUnavailable."""
     name = get_proxy_type(proxy_type).name
     backend = backend or current_backend()
     who = requested_by or operator_name()
     envelope = backend.envelopes.build(name)
     log_line = f"Queued by {who}" + (" (forced)" if force else "")
-    answer = backend.store.request_sync(name, force, who, envelope, log_line)
+    fresh_ms = int(backend.settings.fresh_for * 1000)
+    answer = backend.store.request_sync(
+        name, force, who, envelope, log_line, trigger=trigger, fresh_ms=fresh_ms
+    )
     job = answer.job
     if answer.outcome == "queued":
-        key = "sync.forced" if force else "sync.queued"
         return {
             "success": True,
             "status": "queued",
             "jobId": job["jobId"],
             "forced": bool(force),
-            "message": text(key, type=name, jobId=job["jobId"]),
+            "message": _queued_message(name, job["jobId"], force, answer, fresh_ms),
         }
     state = job["state"]
     if state in FINISHED_STATES:
@@ -119,6 +139,23 @@ def request_sync(
             jobId=job["jobId"],
         ),
     }
+
+
+def _queued_message(
+    name: str, job_id: str, force: bool, answer: RequestOutcome, fresh_ms: int
+) -> str:
+    """Say why a new run was queued: forced, first, stale, or after a failure."""
+    previous = answer.previous
+    if force or previous is None:
+        return text("sync.forced" if force else "sync.queued", type=name, jobId=job_id)
+    minutes = _minutes_ago(answer.now, previous.get("finishedAt"))
+    if previous["state"] == "completed":
+        return text(
+            "dataset.queued_stale", type=name, jobId=job_id, minutesAgo=minutes,
+            freshMinutes=f"{fresh_ms / 60_000:g}",
+        )
+    error = str(previous.get("error") or "").strip().rstrip(".") or previous["state"]
+    return text("dataset.queued_retry", type=name, jobId=job_id, minutesAgo=minutes, error=error)
 
 
 def job_status(job_id: str, backend: Backend | None = None) -> dict[str, Any]:
@@ -220,8 +257,10 @@ def cleanup(
 
 
 def overview(backend: Backend | None = None) -> dict[str, Any]:
-    """One row per proxy type plus backend health, in one round trip; never raises for
-    an unreachable backend (``backend.reachable`` says so instead)."""
+    """One row per proxy type plus the health of the job store and of the destination
+    database: one job-store round trip and one ledger query, whatever the history.
+    Never raises for an unreachable job store or database (``backend.reachable`` and
+    ``database.reachable`` say so, and the other half still works)."""
     backend = backend or current_backend()
     health: dict[str, Any] = {
         "kind": backend.kind,
@@ -245,16 +284,31 @@ def overview(backend: Backend | None = None) -> dict[str, Any]:
         health.update(workers=snap["workers"], queued=snap["queued"], scheduled=snap["scheduled"])
     waiting = any(job and job["state"] == "waiting" for job in jobs.values())
     health["noWorker"] = bool(health["reachable"] and waiting and health["workers"] == 0)
+    database: dict[str, Any] = {
+        "url": mask_url(backend.settings.database_url),
+        "reachable": True,
+        "error": None,
+    }
+    latest: dict[str, Latest] | None = None
+    try:
+        latest = backend.ledger.latest(PROXY_TYPES)
+    except DatasetUnavailable as exc:
+        database.update(reachable=False, error=exc.reason)
+    schedule = load_schedule(backend.settings)
+    clock = now if now is not None else int(time.time() * 1000)
     rows = [
         {
             "type": name,
             "title": CATALOG[name].title,
             "titleId": CATALOG[name].title_id,
             "job": jobs.get(name),
+            "dataset": dataset_block(latest[name]) if latest is not None else None,
+            "schedule": schedule.expressions.get(name),
+            "nextRunAt": schedule.next_run_ms(name, clock),
         }
         for name in PROXY_TYPES
     ]
-    return {"now": now, "backend": health, "types": rows}
+    return {"now": now, "backend": health, "database": database, "types": rows}
 
 
 def workers(backend: Backend | None = None) -> dict[str, Any]:
@@ -280,3 +334,67 @@ def workers(backend: Backend | None = None) -> dict[str, Any]:
         found.append(worker)
     found.sort(key=lambda w: (w["startedAt"] or 0, w["id"]))
     return {"now": now, "workers": found}
+
+
+def dataset_block(latest: Latest) -> dict[str, Any]:
+    """The overview's ``dataset`` of one type, from its newest runs in the ledger."""
+    ok, failure, last = latest.last_success, latest.last_failure, latest.last_run
+    return {
+        "rows": ok.rows if ok else None,
+        "publishedAt": ok.finished_at if ok else None,
+        "lastSuccess": None if ok is None else {
+            "jobId": ok.job_id,
+            "finishedAt": ok.finished_at,
+            "durationMs": ok.duration_ms,
+            "rows": ok.rows,
+            "written": ok.written,
+            "removed": ok.removed,
+            "trigger": ok.trigger,
+            "requestedBy": ok.requested_by,
+        },
+        "lastFailure": None if failure is None else {
+            "jobId": failure.job_id,
+            "finishedAt": failure.finished_at,
+            "state": failure.state,
+            "error": failure.error,
+        },
+        "lastRun": None if last is None else {
+            "jobId": last.job_id,
+            "finishedAt": last.finished_at,
+            "state": last.state,
+            "durationMs": last.duration_ms,
+        },
+    }
+
+
+def history(
+    proxy_type: str | None = None, limit: int = 50, backend: Backend | None = None
+) -> dict[str, Any]:
+    """Finished runs from the ledger, newest first: of one type, or of all.
+
+    Raises UnknownProxyType, InvalidLimit (outside 1..1000), DatasetUnavailable."""
+    name = get_proxy_type(proxy_type).name if proxy_type else None
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= HISTORY_MAX:
+        raise InvalidLimit(text("history.bad_limit", limit=limit, maximum=HISTORY_MAX))
+    backend = backend or current_backend()
+    runs = backend.ledger.history(name, limit)
+    return {"type": name, "runs": [run.as_contract() for run in runs]}
+
+
+def schedules(backend: Backend | None = None) -> dict[str, Any]:
+    """Every type's schedule (PROXYTUI_SCHEDULE) and its next slot, in the schedule's zone.
+
+    Needs no job store or database. Raises ScheduleError for a bad PROXYTUI_SCHEDULE."""
+    schedule = load_schedule(backend.settings if backend else get_settings())
+    now = int(time.time() * 1000)
+    return {
+        "timezone": schedule.timezone,
+        "types": [
+            {
+                "type": name,
+                "expression": schedule.expressions.get(name),
+                "nextRunAt": schedule.next_run_ms(name, now),
+            }
+            for name in PROXY_TYPES
+        ],
+    }

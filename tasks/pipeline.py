@@ -20,6 +20,7 @@ from tasks.settings import Settings
 from tasks.siasn.client import PageEvent, SiasnClient, walk_pages
 from tasks.siasn.token import resolve_token
 from tasks.sink import Published, StagedTable, open_sink
+from tasks.sink.ledger import RunEntry
 from tasks.texts import text
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,10 @@ class Run(Protocol):
     def is_current(self) -> bool: ...
 
     def log(self, line: str, level: str = "info") -> None: ...
+
+    def ledger_entry(self, state: str, error: str | None = None, **counts: Any) -> RunEntry:
+        """The run's row for the run ledger, as it ends now."""
+        ...
 
 
 class FetchProgress:
@@ -212,8 +217,26 @@ def _run(
             )
         )
 
-    # FenceLost (a JobCancelled) when superseded
-    published = staged.publish(run.is_current, on_commit=tell)
+    expected = progress.last.expected_total if progress.last else None
+
+    def ledger_row(published: Published) -> RunEntry:
+        return run.ledger_entry(
+            "completed",
+            rows=published.total,
+            written=published.written,
+            removed=published.removed,
+            unchanged=published.unchanged,
+            duplicates_removed=duplicates,
+            pages=stats.pages,
+            requests=stats.requests,
+            retries=stats.retries,
+            expected_total=expected,
+        )
+
+    # FenceLost (a JobCancelled) when superseded. The run's ledger row commits with it.
+    published = staged.publish(
+        run.is_current, on_commit=tell, ledger=ledger_row, keep=settings.history_keep
+    )
     inserted = published.total
 
     duration_ms = int((time.monotonic() - started) * 1000)
@@ -241,7 +264,7 @@ def _run(
         "null_ids": counts.null_ids,
         "rejected": counts.rejected,
         "pages": stats.pages,
-        "expectedTotal": progress.last.expected_total if progress.last else None,
+        "expectedTotal": expected,
         "requests": stats.requests,
         "retries": stats.retries,
         "durationMs": duration_ms,

@@ -22,7 +22,9 @@ from typing import Any
 
 from tasks.backend import Backend
 from tasks.errors import AttemptTimedOut, BackendUnavailable, JobCancelled, PermanentFailure
+from tasks.run_ledger import entry_for_attempt, record_run
 from tasks.settings import Settings
+from tasks.sink.ledger import RunEntry
 from tasks.store.base import RUNNING_PROGRESS_CAP, Attempt
 from tasks.texts import text
 
@@ -57,7 +59,9 @@ class RunContext:
         self.proxy_type = attempt.proxy_type
         self.run_token = attempt.run_token
         self.cancelled = threading.Event()
-        self.deadline = time.monotonic() + self.settings.attempt_limit
+        self.handed_back = False  # interrupted by a shutdown: the job is queued again
+        self.began = time.monotonic()
+        self.deadline = self.began + self.settings.attempt_limit
         self._info: dict[str, Any] = {}
         self._progress = 0
 
@@ -108,6 +112,11 @@ class RunContext:
         if not current:
             self.cancelled.set()
         return current
+
+    def ledger_entry(self, state: str, error: str | None = None, **counts: Any) -> RunEntry:
+        """This run's row for the run ledger, as it ends now (counts: rows, written, ...)."""
+        duration = int((time.monotonic() - self.began) * 1000)
+        return entry_for_attempt(self.attempt, state, duration, error, **counts)
 
     def log(self, line: str, level: str = "info") -> None:
         self.echo(line, level)
@@ -213,8 +222,10 @@ def run_job(
             run.echo(done, "info")
         else:
             logger.info("%s finished but no longer owns its job; result dropped", run.job_id)
-    except JobCancelled:
+    except JobCancelled as exc:
         logger.info("%s: run cancelled or superseded; stopped", run.job_id)
+        if not run.handed_back:
+            record_run(run.settings, run.ledger_entry("cancelled", error=str(exc)))
     except KeyboardInterrupt:
         hand_back(run)
         raise
@@ -254,12 +265,16 @@ def record_failure(run: RunContext, exc: BaseException) -> None:
     )
     if outcome is None:
         logger.info("%s failed after it was cancelled: %s", run.job_id, error)
+        record_run(settings, run.ledger_entry("cancelled", error=error))
         return
     run.echo(line, level)
+    if outcome == "failed":
+        record_run(settings, run.ledger_entry("failed", error=error))
 
 
 def hand_back(run: RunContext) -> None:
     """The worker is shutting down mid-attempt: the job goes back to ``waiting``."""
+    run.handed_back = True
     envelope = run.backend.envelopes.build(run.proxy_type)
     try:
         line = text("run.interrupted")

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
 from pydantic import Field, ValidationError, field_validator
@@ -96,7 +97,7 @@ class Settings(BaseSettings):
     request_backoff: Wait = 0.5
     page_cap: Annotated[int, Field(ge=1)] = 5000
 
-    # HTTP API (tui/http_api.py): "name:key,name2:key2"; kept out of repr.
+    # HTTP API (tui/api/): "name:key[:forwarder],..."; kept out of repr.
     api_keys: str = Field("", repr=False)
 
     # A completed sync younger than this answers a new request instead of queueing one.
@@ -129,6 +130,16 @@ class Settings(BaseSettings):
     def _known_queue(cls, value: str) -> str:
         if value != "redis" and not value.startswith("sqlite:///"):
             raise ValueError(text("settings.queue"))
+        return value
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(text("settings.tz")) from None
         return value
 
     @field_validator("lang")

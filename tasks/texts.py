@@ -430,6 +430,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "'en' or 'id'",
         "id": "'en' atau 'id'",
     },
+    "settings.tz": {
+        "en": "a time zone name such as Asia/Jakarta, or nothing for the host's zone",
+        "id": "nama zona waktu seperti Asia/Jakarta, atau kosong untuk zona host",
+    },
     "settings.config_missing": {
         "en": "PROXYTUI_CONFIG names {path}, which is not a readable file.",
         "id": "PROXYTUI_CONFIG menunjuk {path}, yang bukan berkas yang dapat dibaca.",
@@ -670,6 +674,110 @@ TEXTS: dict[str, dict[str, str]] = {
     "api.param.invalid": {
         "en": "{name} is not valid: {reason}.",
         "id": "{name} tidak valid: {reason}.",
+    },
+    # -- ledger --
+    "dataset.queued_stale": {
+        "en": "The last {type} sync completed {minutesAgo} min ago, longer than the freshness "
+        "window of {freshMinutes} min; a new sync is queued as job {jobId}.",
+        "id": "Sinkronisasi {type} terakhir selesai {minutesAgo} menit lalu, melewati jendela "
+        "kesegaran {freshMinutes} menit; sinkronisasi baru antre sebagai job {jobId}.",
+    },
+    "dataset.queued_retry": {
+        "en": "The last {type} sync failed {minutesAgo} min ago ({error}); a new sync is queued "
+        "as job {jobId}. The failed run stays in the history.",
+        "id": "Sinkronisasi {type} terakhir gagal {minutesAgo} menit lalu ({error}); "
+        "sinkronisasi baru antre sebagai job {jobId}. Run yang gagal tetap ada di riwayat.",
+    },
+    "dataset.unknown": {
+        "en": "dataset unknown: {reason}",
+        "id": "data tidak diketahui: {reason}",
+    },
+    "dataset.unreachable": {
+        "en": "The destination database {url} cannot be read: {reason}. Check "
+        "PROXYTUI_DATABASE_URL and that the database is up.",
+        "id": "Basis data tujuan {url} tidak dapat dibaca: {reason}. Periksa "
+        "PROXYTUI_DATABASE_URL dan pastikan basis data berjalan.",
+    },
+    "history.bad_limit": {
+        "en": "limit must be a whole number from 1 to {maximum}, not {limit!r}",
+        "id": "limit harus bilangan bulat 1 sampai {maximum}, bukan {limit!r}",
+    },
+    "history.empty": {
+        "en": "No runs recorded yet.",
+        "id": "Belum ada run yang tercatat.",
+    },
+    "history.header": {
+        "en": "finished             type         state      trigger    by           duration"
+        "      rows   written  removed  job / error",
+        "id": "selesai              tipe         status     pemicu     oleh         durasi  "
+        "     baris    ditulis  dihapus  job / galat",
+    },
+    "ledger.not_recorded": {
+        "en": "run {jobId} ({state}) could not be recorded in the run ledger: {reason}",
+        "id": "run {jobId} ({state}) tidak dapat dicatat di buku run: {reason}",
+    },
+    "schedule.bad_entry": {
+        "en": "PROXYTUI_SCHEDULE: {entry!r} is not TYPE=CRON (e.g. pangkat=0 2 * * *)",
+        "id": "PROXYTUI_SCHEDULE: {entry!r} bukan TIPE=CRON (mis. pangkat=0 2 * * *)",
+    },
+    "schedule.bad_type": {
+        "en": "PROXYTUI_SCHEDULE: unknown type {type!r}; use one of: {valid}",
+        "id": "PROXYTUI_SCHEDULE: tipe {type!r} tidak dikenal; gunakan salah satu: {valid}",
+    },
+    "schedule.twice": {
+        "en": "PROXYTUI_SCHEDULE: {type} is scheduled twice; give each type one expression",
+        "id": "PROXYTUI_SCHEDULE: {type} dijadwalkan dua kali; beri tiap tipe satu ekspresi",
+    },
+    "schedule.bad_expression": {
+        "en": "PROXYTUI_SCHEDULE: {type}={expression!r} is not a cron expression (five fields, "
+        "or six with seconds first)",
+        "id": "PROXYTUI_SCHEDULE: {type}={expression!r} bukan ekspresi cron (lima kolom, atau "
+        "enam dengan detik di depan)",
+    },
+    "schedule.none": {
+        "en": "No schedules (set PROXYTUI_SCHEDULE, e.g. pangkat=0 2 * * *). Time zone: {zone}.",
+        "id": "Tidak ada jadwal (atur PROXYTUI_SCHEDULE, mis. pangkat=0 2 * * *). "
+        "Zona waktu: {zone}.",
+    },
+    "schedule.header": {
+        "en": "Schedules, time zone {zone}:",
+        "id": "Jadwal, zona waktu {zone}:",
+    },
+    "schedule.unscheduled": {"en": "not scheduled", "id": "tidak dijadwalkan"},
+    "schedule.next": {"en": "next {when}", "id": "berikutnya {when}"},
+    "schedule.queued": {
+        "en": "scheduled {type} sync of {slot}: queued as job {jobId}",
+        "id": "sinkronisasi {type} terjadwal {slot}: antre sebagai job {jobId}",
+    },
+    "schedule.skipped_running": {
+        "en": "scheduled {type} sync of {slot} not queued: job {jobId} is still {state}",
+        "id": "sinkronisasi {type} terjadwal {slot} tidak diantrekan: job {jobId} masih {state}",
+    },
+    "schedule.skipped_fresh": {
+        "en": "scheduled {type} sync of {slot} not queued: job {jobId} completed {minutesAgo} "
+        "min ago, inside the freshness window",
+        "id": "sinkronisasi {type} terjadwal {slot} tidak diantrekan: job {jobId} selesai "
+        "{minutesAgo} menit lalu, masih dalam jendela kesegaran",
+    },
+    "schedule.claimed_elsewhere": {
+        "en": "scheduled {type} sync of {slot}: already claimed by another consumer",
+        "id": "sinkronisasi {type} terjadwal {slot}: sudah diambil konsumen lain",
+    },
+    "schedule.missed": {
+        "en": "scheduled {type} sync of {slot} was missed {age} ago, beyond the grace of "
+        "{grace}; not run (next {next})",
+        "id": "sinkronisasi {type} terjadwal {slot} terlewat {age} lalu, melewati tenggang "
+        "{grace}; tidak dijalankan (berikutnya {next})",
+    },
+    "schedule.unreachable": {
+        "en": "scheduled {type} sync of {slot} not queued: the job store is unreachable "
+        "({reason})",
+        "id": "sinkronisasi {type} terjadwal {slot} tidak diantrekan: penyimpanan job tidak "
+        "terjangkau ({reason})",
+    },
+    "metrics.unreachable": {
+        "en": "metrics: {what} unreachable: {reason}",
+        "id": "metrik: {what} tidak terjangkau: {reason}",
     },
 }
 

@@ -19,6 +19,7 @@ import time
 
 from tasks.backend import Backend
 from tasks.errors import BackendUnavailable
+from tasks.run_ledger import entry_for_record, record_run
 from tasks.texts import text
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,9 @@ def reap_lost_jobs(backend: Backend, suspects: set[str] | None = None) -> int:
             logger.warning("%s: %s", lost.job_id, error)
             recovered += 1
             seen_orphans.discard(lost.job_id)
+            record = None if retry else backend.store.get_job(lost.job_id)
+            if record is not None:  # given up on: the run ends here, in the ledger too
+                record_run(backend.settings, entry_for_record(record, "failed", error))
     if suspects is not None:
         suspects.clear()
         suspects.update(seen_orphans)

@@ -20,6 +20,7 @@ from tasks.pipeline import sync_proxy
 from tasks.settings import Settings
 from tasks.siasn.errors import UpstreamUnavailable
 from tasks.siasn.fake import FakeSiasn, Faults, Quirks
+from tasks.sink.ledger import RunEntry
 from tests.support.databases import live_rows
 
 
@@ -47,6 +48,9 @@ class StandInRun:
 
     def log(self, line: str, level: str = "info") -> None:
         self.lines.append((level, line))
+
+    def ledger_entry(self, state: str, error: str | None = None, **counts: Any) -> RunEntry:
+        return RunEntry("test", self.job_id, state, 0, error=error, **counts)
 
 
 def expected_ids(records: list[dict]) -> dict[str, dict]:

@@ -18,7 +18,15 @@ from typing import Any
 
 from tasks import argtypes
 from tasks.catalog import PROXY_TYPES, UnknownProxyType, get_proxy_type
-from tasks.errors import BackendUnavailable, InvalidJobId, InvalidJobState, ProxytuiError
+from tasks.errors import (
+    BackendUnavailable,
+    DatasetUnavailable,
+    InvalidJobId,
+    InvalidJobState,
+    InvalidLimit,
+    ProxytuiError,
+)
+from tasks.schedule import ScheduleError, validate_schedule
 from tasks.settings import SettingsError, get_settings
 from tasks.texts import text
 
@@ -40,6 +48,16 @@ def proxy_type_arg(value: str) -> str:
         ) from None
 
 
+def history_limit(value: str) -> int:
+    from tasks.jobs import HISTORY_MAX
+
+    if not value.isdigit() or not 1 <= int(value) <= HISTORY_MAX:
+        raise argparse.ArgumentTypeError(
+            text("history.bad_limit", limit=value, maximum=HISTORY_MAX)
+        )
+    return int(value)
+
+
 def emit(answer: dict[str, Any], as_json: bool, render: Callable[[dict], str]) -> None:
     if as_json:
         sys.stdout.write(json.dumps(answer, ensure_ascii=False, indent=2) + "\n")
@@ -56,7 +74,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     if args.timeout is not None and not args.wait:
         raise UsageError(text("wait.timeout_alone"))
-    answer = jobs.request_sync(args.type, force=args.force, requested_by=args.requested_by)
+    answer = jobs.request_sync(
+        args.type, force=args.force, requested_by=args.requested_by, trigger="cli"
+    )
     if args.wait and answer["status"] in ("queued", "running"):
         return wait_for_job(answer, args.timeout, args.json)
     emit(answer, args.json, render_sync)
@@ -161,6 +181,22 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    from tasks import jobs
+    from tui.render import render_history
+
+    emit(jobs.history(args.type, limit=args.limit), args.json, render_history)
+    return EXIT_OK
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from tasks import jobs
+    from tui.render import render_schedules
+
+    emit(jobs.schedules(), args.json, render_schedules)
+    return EXIT_OK
+
+
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from tui.app import run_dashboard
 
@@ -250,6 +286,16 @@ def build_parser() -> argparse.ArgumentParser:
                      "only with --state active")
     cmd.add_argument("--json", action="store_true", help="print the contract JSON")
 
+    cmd = add("history", cmd_history, "finished runs from the run ledger, newest first")
+    cmd.add_argument("type", nargs="?", type=proxy_type_arg, default=None,
+                     help=f"one of: {types} (default: all)")
+    cmd.add_argument("--limit", type=history_limit, default=50,
+                     help="how many runs, 1 to 1000 (default: 50)")
+    cmd.add_argument("--json", action="store_true", help="print the contract JSON")
+
+    cmd = add("schedule", cmd_schedule, "the sync schedules (PROXYTUI_SCHEDULE) and next runs")
+    cmd.add_argument("--json", action="store_true", help="print the contract JSON")
+
     # Its options (and --help) belong to the fake's own parser: see main().
     add("fake-siasn", cmd_fake_siasn, "run the local fake SIASN server", add_help=False)
 
@@ -285,14 +331,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not interactive:
         configure_logging()
     try:
-        get_settings()
+        settings = get_settings()
+        if args.func is not cmd_fake_siasn:
+            validate_schedule(settings)  # a bad PROXYTUI_SCHEDULE stops us at start
         return int(args.func(args) or 0)
-    except (SettingsError, UsageError, InvalidJobId, InvalidJobState, UnknownProxyType) as exc:
+    except (
+        SettingsError,
+        UsageError,
+        InvalidJobId,
+        InvalidJobState,
+        UnknownProxyType,
+        ScheduleError,
+        InvalidLimit,
+    ) as exc:
         sys.stderr.write(f"proxytui: {exc}\n")
         return EXIT_USAGE
     except BackendUnavailable as exc:
         key = "backend.sqlite_unreachable" if get_settings().embedded else "backend.unreachable"
         sys.stderr.write(f"proxytui: {text(key, url=exc.url, reason=exc.reason)}\n")
+        return EXIT_UNREACHABLE
+    except DatasetUnavailable as exc:
+        line = text("dataset.unreachable", url=exc.url, reason=exc.reason)
+        sys.stderr.write(f"proxytui: {line}\n")
         return EXIT_UNREACHABLE
     except KeyboardInterrupt:
         return 130

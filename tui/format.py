@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tasks.texts import text
 
@@ -80,6 +81,18 @@ def fmt_time(epoch_ms: int | None, missing: str = "-") -> str:
     if not epoch_ms:
         return missing
     return local_time(epoch_ms).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def fmt_time_in_zone(epoch_ms: int | None, zone: str, missing: str = "-") -> str:
+    """`fmt_time` in a named zone (the schedule's), else in the host's."""
+    if not epoch_ms:
+        return missing
+    try:
+        tz: datetime.tzinfo | None = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = None
+    moment = datetime.datetime.fromtimestamp(epoch_ms / 1000, datetime.UTC).astimezone(tz)
+    return moment.strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def fmt_clock(epoch_ms: int | None) -> str:

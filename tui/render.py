@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from tasks.jobs import RUNNING_STATES
-from tui.format import attempt_number, fmt_time
+from tasks.texts import text
+from tui.format import attempt_number, fmt_duration, fmt_time, fmt_time_in_zone
 
 
 def render_sync(answer: dict[str, Any]) -> str:
@@ -65,3 +66,40 @@ def render_jobs(groups: dict[str, list[dict[str, Any]]]) -> str:
 def render_cleanup(answer: dict[str, Any]) -> str:
     parts = ", ".join(f"{k} {v}" for k, v in answer["breakdown"].items() if v)
     return answer["message"] + (f" ({parts})" if parts else "")
+
+
+def _count(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def render_history(answer: dict[str, Any]) -> str:
+    """One line per run, newest first: when, what, who, how long, what it did or why not."""
+    runs = answer["runs"]
+    if not runs:
+        return text("history.empty")
+    lines = [text("history.header")]
+    for run in runs:
+        finished = fmt_time(run["finishedAt"])[:19]
+        tail = run["jobId"] if run["state"] == "completed" else f"{run['jobId']}: {run['error']}"
+        lines.append(
+            f"{finished:<20} {run['type']:<12} {run['state']:<10} {run['trigger'] or '-':<10} "
+            f"{(run['requestedBy'] or '-')[:12]:<12} {fmt_duration(run['durationMs'], '-'):>8} "
+            f"{_count(run['rows']):>9} {_count(run['written']):>9} {_count(run['removed']):>8}  "
+            f"{tail}"
+        )
+    return "\n".join(lines)
+
+
+def render_schedules(answer: dict[str, Any]) -> str:
+    zone = answer["timezone"]
+    scheduled = [row for row in answer["types"] if row["expression"]]
+    if not scheduled:
+        return text("schedule.none", zone=zone)
+    lines = [text("schedule.header", zone=zone)]
+    for row in answer["types"]:
+        if row["expression"]:
+            when = text("schedule.next", when=fmt_time_in_zone(row["nextRunAt"], zone))
+            lines.append(f"  {row['type']:<12} {row['expression']:<20} {when}")
+        else:
+            lines.append(f"  {row['type']:<12} {text('schedule.unscheduled')}")
+    return "\n".join(lines)

@@ -26,6 +26,7 @@ from tasks.catalog import Column, ProxyType, TableSpec
 from tasks.clean import Novelty, Rejected, RowFacts, preparer_for, row_facts, row_hash, source_id
 from tasks.contract import FinalizeCounts
 from tasks.errors import JobCancelled, PermanentFailure, ProxytuiError
+from tasks.sink.ledger import DEFAULT_KEEP, RunEntry
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,10 @@ class StagedTable(ABC):
         """Drop the staging table and release the connection (errors are logged)."""
 
     @abstractmethod
+    def _write_run(self, entry: RunEntry, keep: int) -> None:
+        """Inside the publish transaction: the run's ledger row (see tasks.sink.ledger)."""
+
+    @abstractmethod
     def _tidy_live(self, published: Published) -> None:
         """After a publish that changed the live table has committed: the housekeeping
         its churn calls for, off the readers' path. Never raises: the rows are published."""
@@ -294,6 +299,8 @@ class StagedTable(ABC):
         self,
         fence: Callable[[], bool],
         on_commit: Callable[[Published], None] | None = None,
+        ledger: Callable[[Published], RunEntry] | None = None,
+        keep: int = DEFAULT_KEEP,
     ) -> Published:
         """Make the live table's rows the staged ones, in one transaction.
 
@@ -308,6 +315,9 @@ class StagedTable(ABC):
         ``fence()`` is asked right before commit; when it says False the transaction is
         rolled back and `FenceLost` (a `JobCancelled`) is raised, so a superseded run
         never publishes. Readers see the old rows until the commit, then the new ones.
+        ``ledger(published)`` gives the run's ledger row, written (and the type's history
+        pruned to ``keep`` runs) in the same transaction: a reader sees the new rows and
+        their run together or neither.
         ``on_commit(published)`` runs right after the commit, before the housekeeping
         (which can take seconds), so that what was published is told first. On success
         the staging table is dropped.
@@ -338,6 +348,8 @@ class StagedTable(ABC):
                 written = self._execute(insert).rowcount
                 counted = self._execute(f"SELECT count(*) FROM {s} WHERE _reject IS NULL")
                 total = counted.fetchone()[0]
+                if ledger is not None:
+                    self._write_run(ledger(Published(total, written, removed)), keep)
                 if not fence():
                     raise FenceLost(
                         f"{self.table.name}: this run no longer owns its job; "
@@ -433,6 +445,11 @@ class Sink(ABC):
     @abstractmethod
     def count(self, proxy: ProxyType) -> int:
         """Rows in the live table (0 when it does not exist yet)."""
+
+    @abstractmethod
+    def record_run(self, entry: RunEntry, keep: int = DEFAULT_KEEP) -> None:
+        """A run that published nothing (failed, cancelled): its ledger row, in a small
+        transaction of its own. Raises SinkError when the database cannot take it."""
 
     def close(self) -> None:  # noqa: B027 - optional hook, most sinks hold nothing
         """Release anything the sink holds between runs (nothing by default)."""

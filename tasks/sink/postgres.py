@@ -43,6 +43,7 @@ from tasks.sink.base import (
     quote,
     staging_prefix,
 )
+from tasks.sink.ledger import DEFAULT_KEEP, POSTGRES, RunEntry, ensure_ledger, write_run
 
 if TYPE_CHECKING:
     import psycopg
@@ -95,14 +96,22 @@ def create_table_sql(table: TableSpec) -> str:
     return f"CREATE TABLE IF NOT EXISTS {live_ref(table)} ({columns})"
 
 
+def ensure_schema(conn: psycopg.Connection) -> None:
+    """Inside a transaction: take the DDL lock, create the schema and the run ledger if
+    missing."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
+    # Only when missing: even IF NOT EXISTS needs CREATE on the database, which a
+    # writer role given just the schema need not have.
+    if conn.execute("SELECT to_regnamespace(%s)", (SCHEMA,)).fetchone()[0] is None:
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    ensure_ledger(conn, POSTGRES)
+
+
 def ensure_table(conn: psycopg.Connection, table: TableSpec) -> None:
-    """Create the schema and live table if missing; refuse one that lacks our columns."""
+    """Create the schema, the ledger and the live table if missing; refuse a live table
+    that lacks our columns."""
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
-        # Only when missing: even IF NOT EXISTS needs CREATE on the database, which a
-        # writer role given just the schema need not have.
-        if conn.execute("SELECT to_regnamespace(%s)", (SCHEMA,)).fetchone()[0] is None:
-            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        ensure_schema(conn)
         conn.execute(create_table_sql(table))
         have = {
             r[0]
@@ -225,6 +234,9 @@ class PostgresStagedTable(StagedTable):
     def _execute(self, sql: str) -> Any:
         return self._conn.execute(sql)
 
+    def _write_run(self, entry: RunEntry, keep: int) -> None:
+        write_run(self._conn, POSTGRES, entry, keep)
+
     def _lock_live(self) -> None:
         # EXCLUSIVE conflicts with other writers (a concurrent publish of the same table
         # waits, and then its DELETE sees our rows) but not with readers' ACCESS SHARE.
@@ -330,6 +342,19 @@ class PostgresSink(Sink):
             if exists is None:
                 return 0
             return conn.execute(f"SELECT count(*) FROM {live_ref(proxy.table)}").fetchone()[0]
+
+    def record_run(self, entry: RunEntry, keep: int = DEFAULT_KEEP) -> None:
+        psycopg = _psycopg()
+        with self.connect() as conn:
+            try:
+                with conn.transaction():
+                    ensure_schema(conn)
+                with conn.transaction():
+                    write_run(conn, POSTGRES, entry, keep)
+            except psycopg.Error as exc:
+                raise SinkError(
+                    f"cannot record the run {entry.job_id} in {self.label}: {exc}"
+                ) from exc
 
 
 __all__ = ["PostgresSink", "PostgresStagedTable", "SinkError"]

@@ -34,6 +34,8 @@ from tasks.sink.base import (
     quote,
     staging_prefix,
 )
+from tasks.sink.ledger import DEFAULT_KEEP, SQLITE, RunEntry, ensure_ledger, write_run
+from tasks.sqlite_wal import use_wal
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before WAL, or it is ignored
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    use_wal(conn, BUSY_TIMEOUT_MS / 1000)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA temp_store = FILE")
     return conn
@@ -160,6 +162,9 @@ class SqliteStagedTable(StagedTable):
     def _execute(self, sql: str) -> Any:
         return self._conn.execute(sql)
 
+    def _write_run(self, entry: RunEntry, keep: int) -> None:
+        write_run(self._conn, SQLITE, entry, keep)
+
     def _lock_live(self) -> None:
         pass  # BEGIN IMMEDIATE already made us the only writer
 
@@ -203,6 +208,7 @@ class SqliteSink(Sink):
         conn = self.connect()
         try:
             ensure_table(conn, proxy.table)
+            ensure_ledger(conn, SQLITE)
             return SqliteStagedTable(conn, proxy)
         except BaseException:
             conn.close()
@@ -218,6 +224,22 @@ class SqliteSink(Sink):
             if not exists:
                 return 0
             return conn.execute(f"SELECT count(*) FROM {quote(proxy.table.name)}").fetchone()[0]
+        finally:
+            conn.close()
+
+    def record_run(self, entry: RunEntry, keep: int = DEFAULT_KEEP) -> None:
+        conn = self.connect()
+        try:
+            ensure_ledger(conn, SQLITE)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                write_run(conn, SQLITE, entry, keep)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise SinkError(f"cannot record the run {entry.job_id} in {self.path}: {exc}") from exc
         finally:
             conn.close()
 

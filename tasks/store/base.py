@@ -78,6 +78,12 @@ class Attempt:
     run_token: str
     attempt: int
     max_attempts: int
+    # What the run ledger records about the job (see tasks.sink.ledger).
+    requested_by: str | None = None
+    trigger: str | None = None
+    forced: bool = False
+    queued_at: int | None = None  # the job's createdAt
+    started_at: int | None = None  # this attempt's start
 
 
 def decode_record(raw: dict[Any, Any], now_ms: int, stall_ms: int) -> JobRecord:
@@ -121,9 +127,14 @@ class JobStore(ABC):
         requested_by: str,
         envelope: Envelope,
         log_line: str,
+        trigger: str = "cli",
+        fresh_ms: int = 0,
     ) -> RequestOutcome:
-        """Atomically: return the type's newest job (``existing``), or replace all with a
-        new one (``queued``); the envelope is pushed only when a job is queued."""
+        """Atomically: return the type's job while it runs, or while it completed less
+        than ``fresh_ms`` ago (``existing``); otherwise (and always with ``force``)
+        replace every job of the type with a new one (``queued``), its envelope pushed in
+        the same step. ``previous`` is the newest job a queued one replaced.
+        """
 
     @abstractmethod
     def get_job(self, job_id: str) -> JobRecord | None: ...
@@ -177,6 +188,11 @@ class JobStore(ABC):
 
     @abstractmethod
     def now_ms(self) -> int: ...
+
+    @abstractmethod
+    def claim_slot(self, proxy_type: str, slot_ms: int, ttl_ms: int, owner: str) -> bool:
+        """Atomically claim one schedule slot of a type: True for exactly one caller per
+        slot cluster-wide while the claim lasts (``ttl_ms``, longer than the grace)."""
 
     # -- the worker side ----------------------------------------------------------
 

@@ -7,6 +7,7 @@ Layout (``P`` is the key prefix, default ``proxytui:``)::
     P jobs:<type>   set    the ids of a type (one, except in the middle of a force)
     P lastms:<type> string the last id timestamp, so ids stay unique within a millisecond
     P workers       zset   worker id -> last heartbeat (ms)
+    P slot:<type>:<ms> string the consumer that claimed a schedule slot (expires)
 
 plus Huey's own queue list and schedule zset, which the scripts push to in the same step
 that writes the record. Time comes from Redis (``TIME``) so that every host agrees.
@@ -83,16 +84,28 @@ end
 """.replace("LOG_LIMIT", str(LOG_LIMIT))
 
 # KEYS: jobs:<type>, lastms:<type>, queue, schedule
-# ARGV: P, type, force, requestedBy, ticket, message, maxAttempts, stall_ms, log text
+# ARGV: P, type, force, requestedBy, ticket, message, maxAttempts, stall_ms, log text,
+# trigger, fresh_ms
 REQUEST_SYNC = PRELUDE + """
 local ids = redis.call('SMEMBERS', KEYS[1])
-if ARGV[3] ~= '1' then
-  local best, best_created = nil, -1
-  for _, id in ipairs(ids) do
-    local c = tonumber(redis.call('HGET', P .. 'job:' .. id, 'createdAt'))
-    if c and c > best_created then best, best_created = id, c end
+local best, best_created = nil, -1
+for _, id in ipairs(ids) do
+  local c = tonumber(redis.call('HGET', P .. 'job:' .. id, 'createdAt'))
+  if c and c > best_created then best, best_created = id, c end
+end
+local previous = {}
+if best then
+  local bk = P .. 'job:' .. best
+  local h = redis.call('HMGET', bk, 'state', 'heartbeatAt', 'finishedAt')
+  local st = eff(h[1], h[2], tonumber(ARGV[8]))
+  if ARGV[3] ~= '1' then
+    if st ~= 'completed' and st ~= 'failed' then return {'existing', now, public(bk)} end
+    local age = now - (tonumber(h[3]) or 0)
+    if st == 'completed' and age < tonumber(ARGV[11]) then
+      return {'existing', now, public(bk)}
+    end
   end
-  if best then return {'existing', now, public(P .. 'job:' .. best)} end
+  previous = public(bk)
 end
 for _, id in ipairs(ids) do drop_job(id, KEYS[3], KEYS[4]) end
 redis.call('DEL', KEYS[1])
@@ -105,11 +118,11 @@ local jk = P .. 'job:' .. id
 redis.call('HSET', jk, 'jobId', id, 'type', ARGV[2], 'state', 'waiting', 'progress', 0,
   'progressInfo', '{}', 'createdAt', now, 'enqueuedAt', now, 'requestedBy', ARGV[4],
   'attemptsMade', 0, 'maxAttempts', ARGV[7], 'ticket', ARGV[5], 'message', ARGV[6],
-  'forced', ARGV[3])
+  'forced', ARGV[3], 'trigger', ARGV[10])
 redis.call('SADD', KEYS[1], id)
 redis.call('LPUSH', KEYS[3], ARGV[6])
 add_log(id, 'info', ARGV[9])
-return {'queued', now, public(jk)}
+return {'queued', now, public(jk), previous}
 """
 
 # KEYS: jobs:<type>.  ARGV: P, ticket, worker, runToken, stall_ms
@@ -124,7 +137,9 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     redis.call('HSET', jk, 'state', 'active', 'startedAt', now, 'heartbeatAt', now,
       'attemptsMade', attempts, 'worker', ARGV[3], 'runToken', ARGV[4])
     redis.call('HDEL', jk, 'message', 'retryAt', 'ticket', 'finishedAt')
-    return {'ok', id, attempts, tonumber(h[4])}
+    local j = redis.call('HMGET', jk, 'requestedBy', 'trigger', 'forced', 'createdAt')
+    return {'ok', id, attempts, tonumber(h[4]), j[1] or '', j[2] or '', j[3] or '0',
+      j[4] or '0', now}
   end
 end
 return {'stale'}
@@ -374,6 +389,10 @@ class RedisJobStore(JobStore):
         seconds, micros = self._call(self.conn.time)
         return int(seconds) * 1000 + int(micros) // 1000
 
+    def claim_slot(self, proxy_type: str, slot_ms: int, ttl_ms: int, owner: str) -> bool:
+        key = self._key("slot", proxy_type, str(int(slot_ms)))
+        return bool(self._call(lambda: self.conn.set(key, owner, nx=True, px=int(ttl_ms))))
+
     # -- dashboard / CLI side -----------------------------------------------------------
 
     def request_sync(
@@ -383,8 +402,10 @@ class RedisJobStore(JobStore):
         requested_by: str,
         envelope: Envelope,
         log_line: str,
+        trigger: str = "cli",
+        fresh_ms: int = 0,
     ) -> RequestOutcome:
-        outcome, now, flat = self._run(
+        outcome, now, flat, *previous = self._run(
             "request_sync",
             [
                 self._key("jobs", proxy_type),
@@ -401,9 +422,17 @@ class RedisJobStore(JobStore):
                 self.settings.max_attempts,
                 self.stall_ms,
                 log_line,
+                trigger,
+                int(fresh_ms),
             ],
         )
-        return RequestOutcome(outcome.decode(), self._decode(flat, now), int(now))
+        before = previous[0] if previous and previous[0] else None
+        return RequestOutcome(
+            outcome.decode(),
+            self._decode(flat, now),
+            int(now),
+            self._decode(before, now) if before else None,
+        )
 
     def get_job(self, job_id: str) -> JobRecord | None:
         return self.get_job_with_log(job_id, with_log=False)[0]
@@ -483,7 +512,19 @@ class RedisJobStore(JobStore):
         )
         if reply[0] != b"ok":
             return None
-        return Attempt(reply[1].decode(), proxy_type, run_token, int(reply[2]), int(reply[3]))
+        job_id, attempts, max_attempts, who, trigger, forced, created, now = reply[1:9]
+        return Attempt(
+            job_id.decode(),
+            proxy_type,
+            run_token,
+            int(attempts),
+            int(max_attempts),
+            requested_by=who.decode() or None,
+            trigger=trigger.decode() or None,
+            forced=forced == b"1",
+            queued_at=int(created) or None,
+            started_at=int(now),
+        )
 
     def heartbeat(self, job_id: str, run_token: str) -> bool:
         return bool(self._run("heartbeat", [self._job_key(job_id)], [run_token]))

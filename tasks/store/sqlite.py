@@ -13,6 +13,7 @@ several deployments could share a file as they share a Redis)::
     proxytui_log     the job's log lines, capped at LOG_LIMIT per job
     proxytui_lastms  the last id timestamp per type, so ids stay unique within a ms
     proxytui_worker  worker id -> last seen (ms)
+    proxytui_slot    schedule slots claimed, by type and slot time, until they expire
 
 Only the current job of a type has a row (force and cleanup delete the others, as in
 Redis), so reading every row is the overview, and its cost does not grow with history.
@@ -38,6 +39,7 @@ from tasks.contract import JobRecord, LostJob, RequestOutcome, Snapshot
 from tasks.errors import BackendUnavailable
 from tasks.queue import Envelope
 from tasks.settings import Settings
+from tasks.sqlite_wal import use_wal
 from tasks.store.base import (
     COUNTED_STATES,
     RUNNING_PROGRESS_CAP,
@@ -67,6 +69,10 @@ SCHEMA = (
     """create table if not exists proxytui_worker (
         ns text not null, worker_id text not null, seen_at integer not null,
         primary key (ns, worker_id))""",
+    """create table if not exists proxytui_slot (
+        ns text not null, type text not null, slot_ms integer not null,
+        owner text not null, expires_at integer not null,
+        primary key (ns, type, slot_ms))""",
 )
 
 Record = dict[str, Any]
@@ -102,23 +108,10 @@ class SqliteJobStore(JobStore):
                 self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
             )
             conn.execute(f"pragma busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-            self._wal(conn)
+            use_wal(conn, BUSY_TIMEOUT)
             conn.execute("pragma synchronous = normal")
             self._conn, self._pid = conn, os.getpid()
         return self._conn
-
-    @staticmethod
-    def _wal(conn: sqlite3.Connection) -> None:
-        """Switch to WAL; the switch needs the write lock, so wait for it like Huey does."""
-        deadline = time.monotonic() + BUSY_TIMEOUT
-        while True:
-            try:
-                conn.execute("pragma journal_mode = wal")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
 
     @contextmanager
     def _tx(self, begin: str) -> Iterator[sqlite3.Connection]:
@@ -155,6 +148,17 @@ class SqliteJobStore(JobStore):
 
     def now_ms(self) -> int:
         return _now()
+
+    def claim_slot(self, proxy_type: str, slot_ms: int, ttl_ms: int, owner: str) -> bool:
+        with self._write() as db:
+            now = _now()
+            db.execute("delete from proxytui_slot where ns = ? and expires_at < ?", (self.ns, now))
+            claimed = db.execute(
+                "insert or ignore into proxytui_slot (ns, type, slot_ms, owner, expires_at) "
+                "values (?, ?, ?, ?, ?)",
+                (self.ns, proxy_type, int(slot_ms), owner, now + int(ttl_ms)),
+            ).rowcount
+        return claimed == 1
 
     # -- rows ---------------------------------------------------------------------------
 
@@ -268,13 +272,22 @@ class SqliteJobStore(JobStore):
         requested_by: str,
         envelope: Envelope,
         log_line: str,
+        trigger: str = "cli",
+        fresh_ms: int = 0,
     ) -> RequestOutcome:
         with self._write() as db:
             now = _now()
             jobs = self._jobs(db, [proxy_type])
-            if jobs and not force:
+            previous = None
+            if jobs:
                 newest = max(jobs, key=lambda job: int(job[0].get("createdAt") or 0))[0]
-                return RequestOutcome("existing", self._decode(newest, now), now)
+                state = self._state(newest, now)
+                age = now - int(newest.get("finishedAt") or 0)
+                running = state not in ("completed", "failed")
+                fresh = state == "completed" and age < fresh_ms
+                if not force and (running or fresh):
+                    return RequestOutcome("existing", self._decode(newest, now), now)
+                previous = self._decode(newest, now)
             for record, old in jobs:
                 self._drop(db, record["jobId"], old)
             row = db.execute(
@@ -299,11 +312,12 @@ class SqliteJobStore(JobStore):
                 "maxAttempts": self.settings.max_attempts,
                 "ticket": envelope.ticket,
                 "forced": "1" if force else "0",
+                "trigger": trigger,
             }
             self._save(db, record, envelope.data)
             self._push(db, envelope)
             self._log(db, job_id, "info", log_line, now)
-        return RequestOutcome("queued", self._decode(record, now), now)
+        return RequestOutcome("queued", self._decode(record, now), now, previous)
 
     def _decode(self, record: Record, now: int) -> JobRecord:
         return decode_record(record, now, self.stall_ms)
@@ -376,7 +390,16 @@ class SqliteJobStore(JobStore):
                 )
                 self._save(db, record, None)
                 return Attempt(
-                    record["jobId"], proxy_type, run_token, attempts, int(record["maxAttempts"])
+                    record["jobId"],
+                    proxy_type,
+                    run_token,
+                    attempts,
+                    int(record["maxAttempts"]),
+                    requested_by=record.get("requestedBy"),
+                    trigger=record.get("trigger"),
+                    forced=record.get("forced") == "1",
+                    queued_at=record.get("createdAt"),
+                    started_at=now,
                 )
         return None
 

@@ -24,6 +24,7 @@ from tasks.backend import current_backend
 from tasks.errors import JobCancelled, PermanentFailure
 from tasks.runner import RunContext
 from tasks.sync import register_sync_task
+from tasks.worker_log import relay_to_consumer_log
 
 
 def _trace(run: RunContext, step: object) -> None:
@@ -66,5 +67,6 @@ def scripted_sync(proxy_type: str, run: RunContext) -> dict:
     return {"success": True, "message": f"{steps * 10} rows", "total": steps * 10}
 
 
+relay_to_consumer_log()
 huey = current_backend().huey
 proxy_sync = register_sync_task(huey, scripted_sync)
