@@ -9,7 +9,6 @@ side working.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import subprocess
 import sys
@@ -49,7 +48,7 @@ class LedgerRun(StandInRun):
 
 @pytest.fixture
 def settings(siasn_settings: Settings, database_url: str) -> Settings:
-    return dataclasses.replace(siasn_settings, database_url=database_url)
+    return siasn_settings.replace(database_url=database_url)
 
 
 def test_the_ledger_row_commits_with_the_publish_and_never_apart(settings, database_url):

@@ -74,7 +74,7 @@ def test_every_variable_name_is_read() -> None:
     samples = {"int": "7", "float": "7.5", "bool": "true", "str": "sqlite:///x.db"}
     for name, field in ENV_NAMES.items():
         kind = Settings.model_fields[field].annotation.__name__
-        value = "en" if name == "PROXYTUI_LANG" else samples[kind]
+        value = {"PROXYTUI_LANG": "en", "PROXYTUI_TZ": "Asia/Jakarta"}.get(name, samples[kind])
         loaded = getattr(load_settings({name: value}), field)
         assert loaded == getattr(Settings(**{field: loaded}), field) != getattr(Settings(), field)
 
