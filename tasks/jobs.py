@@ -176,7 +176,7 @@ async def job_status_async(job_id: str, backend: Backend | None = None) -> dict[
 
 
 def _status(
-    job_id: str, record: dict[str, Any] | None, log: list[dict[str, Any]]
+    job_id: str, record: JobRecord | None, log: list[dict[str, Any]]
 ) -> dict[str, Any]:
     if record is None:
         return {"found": False, "jobId": job_id, "message": text("job.not_found", jobId=job_id)}
@@ -319,7 +319,8 @@ def workers(backend: Backend | None = None) -> dict[str, Any]:
     backend = backend or current_backend()
     now, seen = backend.store.live_workers()
     running = [
-        record for record in backend.store.list_jobs(list(PROXY_TYPES))
+        (record, record.get("worker") or "")
+        for record in backend.store.list_jobs(list(PROXY_TYPES))
         if record["state"] in ("active", "stalled") and record.get("worker")
     ]
     found = []
@@ -328,8 +329,8 @@ def workers(backend: Backend | None = None) -> dict[str, Any]:
         prefix = f"{worker['id']}:"
         worker["jobs"] = [
             {"jobId": r["jobId"], "type": r["type"], "state": r["state"],
-             "startedAt": r.get("startedAt"), "thread": r["worker"][len(prefix):]}
-            for r in running if r["worker"] == worker["id"] or r["worker"].startswith(prefix)
+             "startedAt": r.get("startedAt"), "thread": where[len(prefix):]}
+            for r, where in running if where == worker["id"] or where.startswith(prefix)
         ]
         found.append(worker)
     found.sort(key=lambda w: (w["startedAt"] or 0, w["id"]))

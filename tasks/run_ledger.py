@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from tasks.settings import Settings
@@ -51,7 +52,7 @@ def entry_for_attempt(
     )
 
 
-def entry_for_record(record: dict[str, Any], state: str, error: str | None) -> RunEntry:
+def entry_for_record(record: Mapping[str, Any], state: str, error: str | None) -> RunEntry:
     """The ledger row of a job given up on from outside its run (the reaper)."""
     finished = int(record.get("finishedAt") or now_ms())
     started = record.get("startedAt")

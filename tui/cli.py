@@ -113,7 +113,7 @@ def wait_for_job(answer: dict[str, Any], timeout: float | None, as_json: bool) -
             try:
                 record = jobs.job_status(job_id)
             except BackendUnavailable as exc:
-                line = ("unreachable", exc.reason)
+                line: tuple[Any, ...] = ("unreachable", exc.reason)
                 if line != shown:
                     say(text("wait.unreachable", jobId=job_id, reason=exc.reason))
                     shown = line

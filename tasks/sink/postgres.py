@@ -47,8 +47,17 @@ from tasks.sink.ledger import DEFAULT_KEEP, POSTGRES, RunEntry, ensure_ledger, w
 
 if TYPE_CHECKING:
     import psycopg
+    from psycopg.errors import Diagnostic
 
 log = logging.getLogger(__name__)
+
+
+def one_value(cursor: psycopg.Cursor[Any]) -> Any:
+    """The single value a one-row query answers with (every caller's query always has a row)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise SinkError("PostgreSQL answered a one-row query with no row")
+    return row[0]
 
 PG_TYPES = {
     "text": "text",
@@ -102,7 +111,7 @@ def ensure_schema(conn: psycopg.Connection) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
     # Only when missing: even IF NOT EXISTS needs CREATE on the database, which a
     # writer role given just the schema need not have.
-    if conn.execute("SELECT to_regnamespace(%s)", (SCHEMA,)).fetchone()[0] is None:
+    if one_value(conn.execute("SELECT to_regnamespace(%s)", (SCHEMA,))) is None:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     ensure_ledger(conn, POSTGRES)
 
@@ -137,7 +146,7 @@ def drop_stale_staging(conn: psycopg.Connection, proxy: ProxyType) -> list[str]:
     dropped = []
     for name in names:
         key = lock_key(name)
-        if not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+        if not one_value(conn.execute("SELECT pg_try_advisory_lock(%s)", (key,))):
             continue  # a live run (perhaps a superseded one still winding down) owns it
         try:
             conn.execute(f"DROP TABLE IF EXISTS {SCHEMA}.{quote(name)}")
@@ -265,7 +274,7 @@ class PostgresStagedTable(StagedTable):
         done = " and ".join(w for w, on in (("vacuumed", vacuum), ("analyzed", analyze)) if on)
         problems: list[str] = []
 
-        def keep_warning(diag: psycopg.errors.Diagnostic) -> None:
+        def keep_warning(diag: Diagnostic) -> None:
             if diag.severity_nonlocalized == "WARNING":
                 problems.append(diag.message_primary or "")
 
@@ -336,12 +345,12 @@ class PostgresSink(Sink):
 
     def count(self, proxy: ProxyType) -> int:
         with self.connect() as conn:
-            exists = conn.execute(
-                "SELECT to_regclass(%s::text)", (live_ref(proxy.table),)
-            ).fetchone()[0]
+            exists = one_value(
+                conn.execute("SELECT to_regclass(%s::text)", (live_ref(proxy.table),))
+            )
             if exists is None:
                 return 0
-            return conn.execute(f"SELECT count(*) FROM {live_ref(proxy.table)}").fetchone()[0]
+            return int(one_value(conn.execute(f"SELECT count(*) FROM {live_ref(proxy.table)}")))
 
     def record_run(self, entry: RunEntry, keep: int = DEFAULT_KEEP) -> None:
         psycopg = _psycopg()

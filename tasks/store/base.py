@@ -149,7 +149,7 @@ class JobStore(ABC):
 
     async def get_job_with_log_async(
         self, job_id: str
-    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    ) -> tuple[JobRecord | None, list[dict[str, Any]]]:
         """`get_job_with_log` for an event loop (the HTTP API). A store without an async
         client reads in a thread; the Redis store reads on the loop itself."""
         return await asyncio.to_thread(self.get_job_with_log, job_id)

@@ -446,7 +446,7 @@ class RedisJobStore(JobStore):
 
     async def get_job_with_log_async(
         self, job_id: str
-    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    ) -> tuple[JobRecord | None, list[dict[str, Any]]]:
         pipe = self._async_conn().pipeline(transaction=False)
         self._queue_job_reads(pipe, job_id, with_log=True)
         try:
@@ -471,7 +471,7 @@ class RedisJobStore(JobStore):
 
     def _job_and_log(
         self, replies: list[Any]
-    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    ) -> tuple[JobRecord | None, list[dict[str, Any]]]:
         raw, (seconds, micros), *log = replies
         if not raw:
             return None, []
