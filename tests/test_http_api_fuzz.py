@@ -22,6 +22,7 @@ from tasks.backend import use_backend
 from tasks.settings import configure
 from tests.support.live_api import free_port, serve_in_thread
 from tui.api.app import create_app
+from tui.api.routes import METRICS_PATH
 from tui.api.serve import DEFAULT_BASE_PATH
 
 schemathesis = pytest.importorskip("schemathesis", reason="pip install -e '.[dev]'")
@@ -71,7 +72,7 @@ def test_every_operation_matches_its_description(case):
 
 def test_every_documented_status_occurs(root, job_settings, tmp_path):
     """The document lists no answer the API never gives: each documented status of each
-    operation, provoked for real (503 with the job store gone)."""
+    operation, provoked for real (503 with the job store and the database gone)."""
     schema = httpx.get(f"{root}{BASE}/openapi.json").json()
     documented = {
         (method.upper(), path.removeprefix(BASE), status)
@@ -82,6 +83,11 @@ def test_every_documented_status_occurs(root, job_settings, tmp_path):
     ok = httpx.Client(base_url=root + BASE, headers=AUTH, timeout=10)
     anonymous = httpx.Client(base_url=root + BASE, timeout=10)
     job = "/pensiun/sync"
+
+    def target(path: str) -> str:
+        """A documented path as the clients call it: /metrics is at the server's root."""
+        return f"{root}{path}" if path == METRICS_PATH else path.replace("{type}", "skk")
+
     provoke = {
         ("GET", "/{type}/sync", "200"): lambda: ok.get("/skk/sync"),
         ("GET", "/{type}/sync", "409"): lambda: ok.get("/skk/sync"),
@@ -96,28 +102,42 @@ def test_every_documented_status_occurs(root, job_settings, tmp_path):
         ("GET", "/debug", "400"): lambda: ok.get("/debug?x=1"),
         ("POST", "/cleanup", "200"): lambda: ok.post("/cleanup", json={"states": ["failed"]}),
         ("POST", "/cleanup", "400"): lambda: ok.post("/cleanup?states=done"),
+        ("GET", "/history", "200"): lambda: ok.get("/history?type=pg-akademik&limit=5"),
+        ("GET", "/history", "400"): lambda: ok.get("/history?limit=0"),
+        ("GET", "/metrics", "200"): lambda: ok.get(target("/metrics")),
+        ("GET", "/metrics", "400"): lambda: ok.get(target("/metrics") + "?x=1"),
     }
     unauthorized = {
-        (method, path, "401"): (lambda m=method, p=path: anonymous.request(m, p.replace("{type}", "skk")))
+        (method, path, "401"): (lambda m=method, p=path: anonymous.request(m, target(p)))
         for method, path, _ in documented
     }
     unavailable = {
         (method, path, "503"): (
-            lambda m=method, p=path: ok.request(m, p.replace("{type}", "skk"), params={"jobId": "proxy-skk-1700000000000"} if p == "/status" else None)
+            lambda m=method, p=path: ok.request(m, target(p), params={"jobId": "proxy-skk-1700000000000"} if p == "/status" else None)
         )
         for method, path, _ in documented
     }
     assert documented == set(provoke) | set(unauthorized) | set(unavailable)
     for (method, path, status), call in [*provoke.items(), *unauthorized.items()]:
         assert call().status_code == int(status), (method, path, status)
+    (tmp_path / "a-file").write_text("")
+    embedded_gone = f"sqlite:///{tmp_path / 'a-file'}/queue.db"  # a directory that cannot exist
+    database_gone = f"postgresql://nobody@127.0.0.1:{free_port()}/ledger"
     if job_settings.embedded:
-        (tmp_path / "a-file").write_text("")
-        configure(queue=f"sqlite:///{tmp_path / 'a-file'}/queue.db")
+        configure(queue=embedded_gone, database_url=database_gone)
     else:
-        configure(redis_url=f"redis://127.0.0.1:{free_port()}/0")
+        configure(redis_url=f"redis://127.0.0.1:{free_port()}/0", database_url=database_gone)
     use_backend(None)
+    metrics = unavailable.pop(("GET", METRICS_PATH, "503"))
     for (method, path, status), call in unavailable.items():
         assert call().status_code == 503, (method, path, status)
+    if not job_settings.embedded:
+        # With Redis down the page still answers (proxytui_job_store_up 0); the 503 is for
+        # an embedded job store that cannot be opened at all.
+        assert metrics().status_code == 200
+        configure(queue=embedded_gone)
+        use_backend(None)
+    assert metrics().status_code == 503
     ok.close()
     anonymous.close()
 
@@ -132,6 +152,8 @@ SEGMENT = st.one_of(
             "status",
             "debug",
             "cleanup",
+            "history",
+            "metrics",
             "openapi.json",
             "sync",
             "",
@@ -141,9 +163,9 @@ SEGMENT = st.one_of(
     st.text(max_size=30),
 )
 PARAM = st.tuples(
-    st.one_of(st.sampled_from(["force", "type", "jobId"]), st.text(max_size=10)),
+    st.one_of(st.sampled_from(["force", "type", "jobId", "limit"]), st.text(max_size=10)),
     st.one_of(
-        st.sampled_from(["true", "false", "skk", "proxy-skk-1700000000000", ""]),
+        st.sampled_from(["true", "false", "skk", "proxy-skk-1700000000000", "", "1000", "0"]),
         st.text(max_size=40),
     ),
 )

@@ -2,7 +2,8 @@
 JSON, and the OpenAPI document generated from the response models.
 
 Every error is JSON ``{success: false, error, message}``; no stack trace reaches a
-client. ``{base}/openapi.json`` needs no key.
+client. ``{base}/openapi.json`` needs no key; ``/metrics`` (at the root, whatever the base
+path) needs one unless ``PROXYTUI_METRICS_PUBLIC`` is set.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from tasks.texts import text
 from tui.api.auth import ApiKey, BearerAuth, as_api_keys, parse_api_keys
 from tui.api.errors import ErrorBoundary, add_error_handlers
 from tui.api.models import Error
-from tui.api.routes import router
+from tui.api.routes import METRICS_PATH, metrics_router, router
 from tui.api.serve import DEFAULT_BASE_PATH
 
 # How `proxytui serve` hands the base path to the app factory in each worker process.
@@ -58,12 +59,18 @@ def error_responses(auth: bool) -> dict[int | str, dict[str, Any]]:
 def create_app(
     base_path: str = DEFAULT_BASE_PATH,
     api_keys: Iterable[ApiKey] | Mapping[str, str] | None = None,
+    metrics_public: bool | None = None,
 ) -> FastAPI:
     """The ASGI app. ``api_keys`` defaults to ``PROXYTUI_API_KEYS``; a mapping is
-    ``{name: key}`` of plain keys; none at all lets every request in."""
+    ``{name: key}`` of plain keys; none at all lets every request in. ``metrics_public``
+    (default ``PROXYTUI_METRICS_PUBLIC``) lets a scraper read ``/metrics`` without a key."""
+    settings = get_settings()
     base = normalize_base_path(base_path)
-    keys = parse_api_keys(get_settings().api_keys) if api_keys is None else as_api_keys(api_keys)
+    keys = parse_api_keys(settings.api_keys) if api_keys is None else as_api_keys(api_keys)
+    if metrics_public is None:
+        metrics_public = settings.metrics_public
     schema_path = f"{base}/openapi.json"
+    public = frozenset({schema_path, METRICS_PATH} if metrics_public else {schema_path})
     app = FastAPI(
         title="proxytui sync API",
         version="1",
@@ -73,26 +80,31 @@ def create_app(
         redoc_url=None,
         middleware=[
             Middleware(ErrorBoundary),
-            Middleware(BearerAuth, keys=keys, public=frozenset({schema_path})),
+            Middleware(BearerAuth, keys=keys, public=public),
         ],
     )
     app.include_router(router, prefix=base, responses=error_responses(auth=bool(keys)))
+    app.include_router(
+        metrics_router, responses=error_responses(auth=bool(keys) and not metrics_public)
+    )
     add_error_handlers(app)
     app.router.redirect_slashes = False  # a redirect has no JSON body: answer 404 instead
     app.state.route_list = [
-        f"{method} {base}{route.path}"
-        for route in router.routes
+        f"{method} {prefix}{route.path}"
+        for prefix, routes in ((base, router.routes), ("", metrics_router.routes))
+        for route in routes
         if isinstance(route, APIRoute)
         for method in sorted(route.methods or ())
     ] + [f"GET {schema_path}"]
-    app.openapi = lambda: _openapi(app, auth=bool(keys))  # type: ignore[method-assign]
+    app.openapi = lambda: _openapi(app, auth=bool(keys), public=public)  # type: ignore[method-assign]
     return app
 
 
-def _openapi(app: FastAPI, auth: bool) -> dict[str, Any]:
-    """FastAPI's document, with our bearer scheme, without the 422 answers it adds by
-    default (a request that fails validation is a 400 here), and with one operation id
-    per method of a route that takes two (``requestSync_get``, ``requestSync_post``)."""
+def _openapi(app: FastAPI, auth: bool, public: frozenset[str]) -> dict[str, Any]:
+    """FastAPI's document, with our bearer scheme (and none on the public paths), without
+    the 422 answers it adds by default (a request that fails validation is a 400 here),
+    and with one operation id per method of a route that takes two (``requestSync_get``,
+    ``requestSync_post``)."""
     if app.openapi_schema is None:
         with warnings.catch_warnings():  # the shared ids of such a route, renamed below
             warnings.simplefilter("ignore")
@@ -113,6 +125,9 @@ def _openapi(app: FastAPI, auth: bool) -> dict[str, Any]:
         if auth:
             components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
             schema["security"] = [{"bearer": []}]
+            for path in public & schema["paths"].keys():
+                for operation in schema["paths"][path].values():
+                    operation["security"] = []
         app.openapi_schema = schema
     return app.openapi_schema
 

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tasks.catalog import UnknownProxyType
-from tasks.errors import BackendUnavailable, InvalidJobState
+from tasks.errors import BackendUnavailable, DatasetUnavailable, InvalidJobState, InvalidLimit
 from tasks.settings import get_settings
 from tasks.texts import text
 from tui.api.models import ROUTE_TYPES
@@ -72,6 +72,16 @@ async def on_backend_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
+async def on_dataset_unavailable(request: Request, exc: Exception) -> Response:
+    """The destination database (the run ledger) cannot be read: history has no answer."""
+    assert isinstance(exc, DatasetUnavailable)
+    message = one_line(text("dataset.unreachable", url=exc.url, reason=exc.reason))
+    log.warning("database unavailable: %s", exc)
+    return error_response(
+        ApiError(503, "dataset_unavailable", message), headers={"Retry-After": "5"}
+    )
+
+
 async def on_unknown_type(request: Request, exc: Exception) -> Response:
     """A type the route let through but the catalog does not know (a catalog change)."""
     assert isinstance(exc, UnknownProxyType)
@@ -81,6 +91,11 @@ async def on_unknown_type(request: Request, exc: Exception) -> Response:
 async def on_invalid_state(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, InvalidJobState)
     return error_response(ApiError(400, "bad_state", str(exc)))
+
+
+async def on_invalid_limit(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, InvalidLimit)
+    return error_response(ApiError(400, "bad_limit", str(exc)))
 
 
 async def on_request_validation(request: Request, exc: Exception) -> Response:
@@ -113,7 +128,9 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
 def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(BackendUnavailable, on_backend_unavailable)
+    app.add_exception_handler(DatasetUnavailable, on_dataset_unavailable)
     app.add_exception_handler(UnknownProxyType, on_unknown_type)
+    app.add_exception_handler(InvalidLimit, on_invalid_limit)
     app.add_exception_handler(InvalidJobState, on_invalid_state)
     app.add_exception_handler(RequestValidationError, on_request_validation)
     app.add_exception_handler(HTTPException, on_http_exception)

@@ -1,7 +1,8 @@
 """The answers of the HTTP API as Pydantic models; the OpenAPI document is generated
 from them, and every answer is validated against its model on the way out.
 
-The fields follow the job contract (DESIGN.md, "Job model") plus what the existing web
+The fields follow the job contract (DESIGN.md, "Job model") and the run ledger's rows
+(``history``), plus what the existing web
 page reads: ``id`` beside ``jobId`` in debug rows, ``completedAt`` / ``failedAt`` beside
 ``finishedAt``, and ``stackTrace`` as a list of lines. Models that hold a job record let
 unknown fields through, so a field the job store adds reaches clients without a change
@@ -15,7 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tasks.catalog import CATALOG, PROXY_TYPES
-from tasks.jobs import FINISHED_STATES, RUNNING_STATES, STATES
+from tasks.jobs import FINISHED_STATES, RUNNING_STATES, STATES, TRIGGERS
+from tasks.sink.ledger import RUN_STATES
 
 ROUTE_TYPES = [CATALOG[name].route for name in PROXY_TYPES]
 ACCEPTED_TYPES = list(dict.fromkeys(ROUTE_TYPES + list(PROXY_TYPES)))
@@ -142,6 +144,11 @@ class Job(BaseModel):
     completedAt: int | None = millis("finishedAt of a completed job")
     failedAt: int | None = millis("finishedAt of a failed job")
     requestedBy: str | None = None
+    trigger: str | None = Field(
+        default=None,
+        json_schema_extra={"enum": [*TRIGGERS, None]},
+        description="the interface that asked for the job",
+    )
     attemptsMade: int | None = Field(default=None, ge=0)
     maxAttempts: int | None = Field(default=None, ge=1)
     result: SyncResult | None = None
@@ -229,3 +236,54 @@ class CleanupRequest(BaseModel):
         description="one type, dashed or with underscores; null for every type",
     )
 
+
+
+# -- history ----------------------------------------------------------------------------
+
+
+def tally(description: str) -> Any:
+    """A count of a run; None where the run never got that far (a failed run has no rows)."""
+    return Field(default=None, ge=0, description=description)
+
+
+class Run(BaseModel):
+    """One finished run as the run ledger recorded it. The ledger outlives the job
+    records, so a run is here after a force, a cleanup or the loss of Redis."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = _one_of(PROXY_TYPES)
+    jobId: str = Field(examples=["proxy-pangkat-1732790000123"])
+    attempt: int | None = tally("the attempt that finished the run (1 = the first)")
+    trigger: str | None = Field(
+        default=None,
+        json_schema_extra={"enum": [*TRIGGERS, None]},
+        description="the interface that asked for the run",
+    )
+    requestedBy: str | None = None
+    forced: bool
+    state: str = _one_of(RUN_STATES)
+    queuedAt: int | None = millis()
+    startedAt: int | None = millis()
+    finishedAt: int = Field(ge=0, description="epoch milliseconds")
+    durationMs: int | None = Field(default=None, description="milliseconds")
+    rows: int | None = tally("rows in the live table after the publish")
+    written: int | None = tally("rows inserted or changed by the publish")
+    removed: int | None = tally("rows the publish deleted (gone upstream)")
+    unchanged: int | None = tally("rows the publish left as they were")
+    duplicatesRemoved: int | None = tally("duplicate rows dropped before the publish")
+    pages: int | None = tally("pages read from SIASN")
+    requests: int | None = tally("HTTP requests made to SIASN, retries included")
+    retries: int | None = tally("requests repeated after a transient failure")
+    expectedTotal: int | None = tally("the total SIASN announced")
+    error: str | None = Field(default=None, description="the first line of a failure")
+
+
+class History(BaseModel):
+    """Runs newest first, of one type or of every type."""
+
+    type: str | None = Field(
+        json_schema_extra={"enum": [*PROXY_TYPES, None]},
+        description="the type asked for (with underscores), null for every type",
+    )
+    runs: list[Run]

@@ -8,6 +8,7 @@ reads them this check has passed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -21,6 +22,8 @@ from tui.api.errors import ApiError, echo
 from tui.api.models import ACCEPTED_TYPES, CLEANUP_STATES, ROUTE_TYPES
 
 JOB_ID_HINT = "proxy-<type>-<epoch ms>"
+HISTORY_LIMIT = 50  # runs in a history answer when the client names no limit
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
 FLAG_HINT = "true or false"
 # BullMQ's names for a job that has not started, as a page written for it may send them.
 STATE_ALIASES = {"wait": "waiting", "paused": "waiting", "prioritized": "waiting"}
@@ -97,6 +100,15 @@ def check_job_id(name: str, value: str) -> str:
         raise ApiError(400, "bad_job_id", str(exc)) from None
 
 
+def check_limit(name: str, value: str) -> int:
+    """A history limit: a plain whole number from 1 to ``jobs.HISTORY_MAX``."""
+    if _WHOLE_NUMBER.fullmatch(value) and 1 <= int(value) <= jobs.HISTORY_MAX:
+        return int(value)
+    raise ApiError(
+        400, "bad_limit", text("history.bad_limit", limit=echo(value), maximum=jobs.HISTORY_MAX)
+    )
+
+
 def check_states(name: str, value: str) -> list[str]:
     """``completed,failed`` -> our state names; BullMQ's ``wait`` means waiting."""
     return states_of([part.strip() for part in value.split(",")])
@@ -119,6 +131,7 @@ TYPE = Param(" | ".join(ROUTE_TYPES), check_type)
 FORCE = Param(FLAG_HINT, check_flag)
 JOB_ID = Param(JOB_ID_HINT, check_job_id, required=True)
 STATES = Param("comma-separated job states", check_states)
+LIMIT = Param(f"1 to {jobs.HISTORY_MAX}", check_limit)
 
 
 async def proxy_type_path(

@@ -9,6 +9,11 @@ stays on the event loop.
     GET  {base}/status?jobId=...               job_status     200, 400 bad id, 404 unknown job
     GET  {base}/debug                          list_jobs      200 counts and every job
     POST {base}/cleanup[?type=...&states=...]  cleanup        200 (body {states, type} too)
+    GET  {base}/history[?type=...&limit=N]     history        200 ledger runs, 503 no database
+    GET  /metrics                              tasks.metrics  200 Prometheus text format
+
+``/metrics`` sits at the server's root whatever the base path, where Prometheus looks
+for it by default (`metrics_router`); the app decides whether it needs a key.
 
 A new route is a function here with its response model from `tui.api.models`.
 """
@@ -19,11 +24,12 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from tasks import jobs
 from tasks.catalog import PROXY_TYPES
+from tasks.metrics import exposition
 from tui.api.auth import requested_by
 from tui.api.errors import ApiError
 from tui.api.models import (
@@ -34,6 +40,8 @@ from tui.api.models import (
     Cleanup,
     CleanupRequest,
     Debug,
+    Error,
+    History,
     JobNotFound,
     JobStatus,
     SyncLastRun,
@@ -42,7 +50,9 @@ from tui.api.models import (
 )
 from tui.api.params import (
     FORCE,
+    HISTORY_LIMIT,
     JOB_ID,
+    LIMIT,
     STATES,
     TYPE,
     check_states,
@@ -55,6 +65,8 @@ from tui.api.params import (
 log = logging.getLogger(__name__)
 
 router = APIRouter()
+metrics_router = APIRouter()
+METRICS_PATH = "/metrics"
 
 Caller = Annotated[str, Depends(requested_by)]
 ProxyTypePath = Annotated[str, Depends(proxy_type_path)]
@@ -96,7 +108,9 @@ ForceQuery = Annotated[
     dependencies=[Depends(strict_query(force=FORCE))],
 )
 async def sync(proxy_type: ProxyTypePath, who: Caller, force: ForceQuery = False) -> Any:
-    answer = await run_in_threadpool(jobs.request_sync, proxy_type, force=force, requested_by=who)
+    answer = await run_in_threadpool(
+        jobs.request_sync, proxy_type, force=force, requested_by=who, trigger="api"
+    )
     if force:
         log.info("forced %s sync by %s: %s", proxy_type, who, answer["jobId"])
     if answer["status"] == "running":
@@ -193,3 +207,59 @@ async def cleanup(
         answer["cleaned"],
     )
     return answer
+
+
+# -- history and metrics ----------------------------------------------------------------
+
+
+@router.get(
+    "/history",
+    operation_id="history",
+    summary="Finished runs from the run ledger, newest first: of one type, or of every type.",
+    response_model=History,
+    responses={
+        503: {
+            "model": Error,
+            "description": "The destination database (where the run ledger lives) cannot be "
+            "read, or the embedded job store cannot be opened.",
+        }
+    },
+    dependencies=[Depends(strict_query(type=TYPE, limit=LIMIT))],
+)
+async def history(
+    type: Annotated[  # noqa: A002 - the documented query parameter
+        str | None,
+        Query(
+            json_schema_extra={"enum": ACCEPTED_TYPES},
+            description="one type, dashed or with underscores; every type when left out",
+        ),
+    ] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=jobs.HISTORY_MAX, description="the newest runs to give")
+    ] = HISTORY_LIMIT,
+) -> Any:
+    return await run_in_threadpool(jobs.history, type, limit)
+
+
+@metrics_router.get(
+    METRICS_PATH,
+    operation_id="metrics",
+    summary="Prometheus metrics: jobs, runs, rows and last success per type, workers, queue.",
+    response_class=Response,  # the errors stay JSON in the document; 200 is text below
+    responses={
+        200: {
+            "description": "The Prometheus text format. A job store or database that does "
+            "not answer shows as proxytui_job_store_up or proxytui_database_up 0.",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+        503: {
+            "model": Error,
+            "description": "The embedded job store (PROXYTUI_QUEUE=sqlite:///...) cannot be "
+            "opened, so there is nothing to report.",
+        },
+    },
+    dependencies=[Depends(strict_query())],
+)
+async def metrics() -> Response:
+    page, content_type = await run_in_threadpool(exposition)
+    return Response(page, media_type=content_type)

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 from tasks import argtypes
+from tasks.schedule import ScheduleError, validate_schedule
 from tasks.settings import SettingsError, get_settings
 from tasks.texts import text
 
@@ -84,7 +85,8 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         keys = parse_api_keys(get_settings().api_keys)
         base = normalize_base_path(args.base_path)
-    except (SettingsError, ValueError) as exc:
+        validate_schedule(get_settings())  # /metrics reads it: a bad one stops us here
+    except (SettingsError, ScheduleError, ValueError) as exc:
         log.error("%s", exc)
         return EXIT_USAGE
     if not keys:
