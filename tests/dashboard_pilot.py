@@ -7,7 +7,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tui.app import ProxyTuiApp
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Pilot tests run on asyncio, Textual's loop (import this fixture into a test module)."""
+    return "asyncio"
 
 
 async def until(pilot: Any, predicate: Callable[[], object], timeout: float = 15.0) -> Any:

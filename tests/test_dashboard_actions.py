@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tasks import jobs
-from tests.dashboard_pilot import card_job, card_state, record_notifications, until
+from tests.dashboard_pilot import (
+    anyio_backend,  # noqa: F401 (a fixture, for pytest)
+    card_job,
+    card_state,
+    record_notifications,
+    until,
+)
 from tui.app import ProxyTuiApp
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.job_detail import JobDetailScreen
@@ -14,11 +20,6 @@ from tui.widgets import Banner
 
 SIZE = (100, 30)
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 def make_app(**kwargs) -> ProxyTuiApp:

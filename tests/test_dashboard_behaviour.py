@@ -7,17 +7,25 @@ import copy
 import pytest
 
 from tasks.errors import BackendUnavailable
-from tests.dashboard_pilot import record_notifications, until
-from tests.test_dashboard_snapshots import ACTIVE, BUSY, COMPLETED, FAILED, NOW, overview
+from tests.dashboard_pilot import (
+    anyio_backend,  # noqa: F401 (a fixture, for pytest)
+    record_notifications,
+    until,
+)
+from tests.test_dashboard_snapshots import (
+    ACTIVE,
+    BUSY,
+    COMPLETED,
+    FAILED,
+    NOW,
+    fixed_environment,  # noqa: F401 (autouse: UTC, en)
+    overview,
+)
 from tui.app import ANSI_THEME, ProxyTuiApp
+from tui.format import next_run_text
 from tui.source import FixedSource
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 class CountingSource(FixedSource):
@@ -192,3 +200,23 @@ async def test_history_screen_shows_runs_newest_first_and_sparklines_of_the_type
         assert len(rows) == 30 and rows[-1] == 23_190  # newest last
         await pilot.press("a")  # every type
         await until(pilot, lambda: screen.runs and len({r["type"] for r in screen.runs}) == 4)
+
+
+@pytest.mark.parametrize("width", [100, 120])
+async def test_dense_rows_from_100_columns_keep_the_next_run_beside_a_long_error(width):
+    failed = copy.deepcopy(FAILED)
+    failed["error"] = "TokenRejected: " + "SIASN rejected the token, " * 10
+    source = FixedSource(overview({**BUSY, "pg_akademik": failed}))
+    source._overview["types"][2]["nextRunAt"] = NOW + 3 * 3600_000
+    app = make_app(source)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await until(pilot, lambda: app.dashboard.cards[2].view is not None)
+        lines = {card.proxy_type: str(card.render()) for card in app.dashboard.cards}
+        assert all("\n" not in line for line in lines.values())  # one row per type
+        akademik = lines["pg_akademik"]
+        assert akademik.startswith("✖ pg_akademik")
+        # The error gives way (cut, or gone when the row is narrow); the next run stays.
+        upcoming = next_run_text(NOW + 3 * 3600_000, NOW, short=True)  # "next 18:06" in UTC
+        assert akademik.rstrip().endswith(f" {upcoming}") and len(akademik) <= width - 2
+        if width >= 120:
+            assert "2 h ago · TokenRe" in akademik

@@ -22,7 +22,11 @@ import pytest
 from tasks import jobs
 from tasks.backend import use_backend
 from tasks.settings import configure, load_settings
-from tests.dashboard_pilot import card_job, until
+from tests.dashboard_pilot import (
+    anyio_backend,  # noqa: F401 (a fixture, for pytest)
+    card_job,
+    until,
+)
 from tests.support.jobenv import FAST_TIMINGS
 from tui.app import ProxyTuiApp
 from tui.screens.help import HelpScreen
@@ -30,11 +34,6 @@ from tui.widgets import Banner
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture

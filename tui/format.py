@@ -244,26 +244,30 @@ def ended_text(job: dict[str, Any], now_ms: int | None) -> str:
     return text("dash.ended.failed", ago=ago, error=error or "?")
 
 
-def dataset_text(dataset: dict[str, Any] | None, now_ms: int | None, known: bool) -> str:
+def dataset_text(dataset: dict[str, Any] | None, now_ms: int | None, known: bool,
+                 shown_job: str | None = None) -> str:
     """The table behind a type: "data 3 h old · 23,190 rows · last run failed 10 min ago: …".
 
     ``known=False``: the destination database did not answer, so nothing is said about
-    the data but that.
+    the data but that. ``shown_job``: the job whose ending is already on screen beside
+    this line; its failure is not said twice.
     """
     if not known:
         return text("dash.data.unknown")
     if dataset is None:
         return ""
     parts: list[str] = []
+    failure, last = dataset.get("lastFailure"), dataset.get("lastRun")
+    failed_last = bool(failure and last and last.get("jobId") == failure.get("jobId")
+                       and failure.get("jobId") != shown_job)
     published = dataset.get("publishedAt")
     if published and now_ms:
         parts.append(text("dash.data.age", age=fmt_span(max(0, now_ms - published))))
-    elif not dataset.get("lastRun"):
+    elif not published and not failed_last:
         parts.append(text("dash.data.none"))
     if dataset.get("rows") is not None:
         parts.append(text("dash.data.rows", rows=fmt_int(dataset["rows"])))
-    failure, last = dataset.get("lastFailure"), dataset.get("lastRun")
-    if failure and last and last.get("jobId") == failure.get("jobId"):
+    if failure and failed_last:
         parts.append(text(
             "dash.data.failed", state=state_word(failure.get("state")),
             ago=fmt_ago(now_ms, failure.get("finishedAt")) or "?",
@@ -272,12 +276,36 @@ def dataset_text(dataset: dict[str, Any] | None, now_ms: int | None, known: bool
     return " · ".join(parts)
 
 
-def next_run_text(next_ms: int | None, now_ms: int | None) -> str:
-    """"next 02:00 (in 5 h)" for a scheduled type; "" otherwise."""
+def next_run_text(next_ms: int | None, now_ms: int | None, short: bool = False) -> str:
+    """"next 02:00 (in 5 h)" for a scheduled type ("next 02:00" if ``short``); "" otherwise."""
     if not next_ms:
         return ""
     moment = local_time(next_ms)
     same_day = now_ms is not None and local_time(now_ms).date() == moment.date()
     when = moment.strftime("%H:%M") if same_day else moment.strftime("%a %H:%M")
+    if short:
+        return text("schedule.next", when=when)
     wait = fmt_span(max(0, next_ms - now_ms)) if now_ms else "?"
     return text("dash.next_run", when=when, wait=wait)
+
+
+def fit_with_tail(head: str, tails: tuple[str, ...], width: int, sep: str = " · ") -> str:
+    """``head · tail`` in ``width`` cells, keeping the tail whole.
+
+    ``tails`` are the same fact from longest to shortest ("next 02:00 (in 5 h)", "next
+    02:00"): the first that fits beside the whole head is taken; else the head is cut
+    (…) to make room for the shortest. So a long error never pushes the next scheduled
+    run off a line.
+    """
+    tails = tuple(tail for tail in tails if tail)
+    if not tails:
+        return head
+    if not head:
+        return next((tail for tail in tails if len(tail) <= width), tails[-1])
+    for tail in tails:
+        if len(head) + len(sep) + len(tail) <= width:
+            return f"{head}{sep}{tail}"
+    room = width - len(sep) - len(tails[-1])
+    if room < 6:  # a head cut shorter than this says nothing
+        return tails[-1]
+    return f"{head[: room - 1]}…{sep}{tails[-1]}"

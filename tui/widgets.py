@@ -24,6 +24,8 @@ from tui.format import (
     counts_text,
     dataset_text,
     ended_text,
+    first_line,
+    fit_with_tail,
     fmt_ago,
     fmt_clock,
     fmt_duration,
@@ -50,12 +52,15 @@ STATE_STYLES = {
     "failed": "$error bold",
     "cancelled": "$warning",
 }
-# Dense rows (100+ columns): (heading key, width); the last column takes the rest.
+# Dense rows (100+ columns): (heading key, width); the last column takes the rest. Each
+# width holds its longest English value plus one space ("▶ pg_akademik", "23,190 / 23,774",
+# a 10-cell bar and " 100%"), so the note keeps the most room.
 DENSE_COLUMNS = (
-    ("dash.col.type", 14), ("dash.col.state", 11), ("dash.col.progress", 19),
-    ("dash.col.rows", 17), ("dash.col.rate", 11), ("dash.col.eta", 8), ("dash.col.data", 12),
+    ("dash.col.type", 14), ("dash.col.state", 11), ("dash.col.progress", 16),
+    ("dash.col.rows", 17), ("dash.col.rate", 10), ("dash.col.eta", 7), ("dash.col.data", 10),
     ("dash.col.note", 0),
 )
+DENSE_BAR = 10
 DENSE_MIN_WIDTH = 100
 
 
@@ -68,12 +73,18 @@ class CardView:
     detail: str
     data: str
     meta: str
-    dense: tuple[str, ...]
+    dense: tuple[str, ...]  # counts, rate, ETA, data age, the last run in a few words
+    upcoming: tuple[str, ...] = ()  # the next scheduled run, long and short
 
 
 def dense_cells(row: dict[str, Any], job: dict[str, Any] | None, now_ms: int | None,
-                expected: Any, data_known: bool) -> tuple[str, ...]:
-    """progress counts, rate, ETA, data age and a note, for a dense row."""
+                expected: Any, data_known: bool, read_only: bool = False) -> tuple[str, ...]:
+    """progress counts, rate, ETA, data age and the last run, for a dense row.
+
+    Rows, state and data age have their own columns there, so the last run is said in a
+    few words ("5 min ago", "2 min ago · <error>"); the selected type's full words show
+    below the rows.
+    """
     info = (job or {}).get("progressInfo") or {}
     counts = rate = eta = ""
     state = job["state"] if job else None
@@ -97,18 +108,33 @@ def dense_cells(row: dict[str, Any], job: dict[str, Any] | None, now_ms: int | N
         counts = fmt_int(dataset["rows"])
     elif job and state == "completed" and not counts:
         counts = fmt_int((job.get("result") or {}).get("inserted"))
-    if job and state in FINISHED:
-        note = ended_text(job, now_ms)
+    if job and state in FINISHED:  # the state has its own column: when, and why it failed
+        ago = fmt_ago(now_ms, job.get("finishedAt")) or "?"
+        error = first_line(job.get("error")) if state == "failed" else ""
+        last = " · ".join(part for part in (ago, error) if part)
     elif job and state in ("waiting", "delayed", "stalled"):
-        note = running_text(job, now_ms)
+        last = running_text(job, now_ms)
     elif job:
-        note = text("dash.by", who=job.get("requestedBy") or "?")
+        last = text("dash.by", who=job.get("requestedBy") or "?")
     else:
-        note = dataset_text(dataset, now_ms, data_known) or text("dash.never")
-    upcoming = next_run_text(row.get("nextRunAt"), now_ms)
-    if upcoming:
-        note = f"{note} · {upcoming}" if note else upcoming
-    return counts, rate, eta, age, note
+        last = ledger_last_run(dataset, now_ms, data_known, read_only)
+    return counts, rate, eta, age, last
+
+
+def ledger_last_run(dataset: dict[str, Any] | None, now_ms: int | None, data_known: bool,
+                    read_only: bool) -> str:
+    """A type without a job record, in a few words from the run ledger."""
+    if not data_known:
+        return text("dash.data.unknown")
+    dataset = dataset or {}
+    failure, last = dataset.get("lastFailure"), dataset.get("lastRun")
+    if failure and last and last.get("jobId") == failure.get("jobId"):
+        return text("dash.data.failed", state=state_word(failure.get("state")),
+                    ago=fmt_ago(now_ms, failure.get("finishedAt")) or "?",
+                    error=first_line(failure.get("error"), 120) or "?")
+    if dataset.get("publishedAt"):
+        return f"{state_word('completed')} {fmt_ago(now_ms, dataset['publishedAt']) or '?'}"
+    return text("dash.never_read_only" if read_only else "dash.never")
 
 
 class TypeCard(Widget):
@@ -139,9 +165,11 @@ class TypeCard(Widget):
         job = row.get("job")
         self.job = job
         dataset = row.get("dataset")
-        data = dataset_text(dataset, now_ms, data_known) if "dataset" in row else ""
-        upcoming = next_run_text(row.get("nextRunAt"), now_ms)
-        data = " · ".join(part for part in (data, upcoming) if part)
+        shown_job = job["jobId"] if job and job["state"] in FINISHED else None
+        data = dataset_text(dataset, now_ms, data_known, shown_job) if "dataset" in row else ""
+        upcoming = (next_run_text(row.get("nextRunAt"), now_ms),
+                    next_run_text(row.get("nextRunAt"), now_ms, short=True))
+        dense = dense_cells(row, job, now_ms, expected, data_known, read_only)
         if job is None:
             state = None if known else "unknown"
             if not known:
@@ -150,8 +178,7 @@ class TypeCard(Widget):
                 detail = text("dash.no_job_record")
             else:
                 detail = text("dash.never_read_only" if read_only else "dash.never")
-            view = CardView(state, 0, detail, data, "",
-                            dense_cells(row, None, now_ms, None, data_known))
+            view = CardView(state, 0, detail, data, "", dense, upcoming)
         else:
             state = job["state"]
             detail = running_text(job, now_ms, expected) if state in RUNNING else ended_text(
@@ -159,8 +186,7 @@ class TypeCard(Widget):
             progress = None if is_indeterminate(job) else shown_progress(job)
             meta = text("dash.meta", jobId=job["jobId"], who=job.get("requestedBy") or "?",
                         attempt=attempt_text(job))
-            view = CardView(state, progress, detail, data, meta,
-                            dense_cells(row, job, now_ms, expected, data_known))
+            view = CardView(state, progress, detail, data, meta, dense, upcoming)
         if view == self.view:
             return False
         self.view = view
@@ -184,7 +210,7 @@ class TypeCard(Widget):
 
     def render(self) -> Content:
         width = max(20, self.content_size.width)
-        if width >= DENSE_MIN_WIDTH and self.has_class("-dense"):
+        if self.has_class("-dense"):  # the screen is DENSE_MIN_WIDTH wide or more
             return self._render_dense(width)
         view = self.view or CardView(None, 0, "", "", "", ())
         style = STATE_STYLES.get(view.state, "")
@@ -195,23 +221,24 @@ class TypeCard(Widget):
         right = Content.assemble(*self._state_cells(max(8, min(30, width // 4))))
         gap = max(1, width - left.cell_length - right.cell_length)
         lines = [Content.assemble(left, " " * gap, right), Content("  " + view.detail)]
-        if view.data:
-            lines.append(Content.assemble(("  " + view.data, "$text-muted")))
+        data = fit_with_tail(view.data, view.upcoming, width - 2)
+        if data:
+            lines.append(Content.assemble(("  " + data, "$text-muted")))
         lines.append(Content.assemble(("  " + view.meta, "$text-muted")))
         return Content("\n").join(line.truncate(width, ellipsis=True) for line in lines)
 
     def _render_dense(self, width: int) -> Content:
         view = self.view or CardView(None, 0, "", "", "", ("", "", "", "", ""))
         style = STATE_STYLES.get(view.state, "")
-        counts, rate, eta, age, note = (view.dense + ("",) * 5)[:5]
+        counts, rate, eta, age, last = (view.dense + ("",) * 5)[:5]
         name = f"{SYMBOLS.get(view.state, '?')} {self.proxy_type}"
         state = state_word(view.state)
         if view.state in (None, "unknown"):
             progress = ""
         elif view.progress is None:
-            progress = indeterminate_bar(12)
+            progress = indeterminate_bar(DENSE_BAR)
         else:
-            progress = f"{bar(view.progress, 12)} {view.progress:>3}%"
+            progress = f"{bar(view.progress, DENSE_BAR)} {view.progress:>3}%"
         cells = [
             (name, style), (state, style), (progress, style), (counts, ""), (rate, ""),
             (eta, ""), (age, ""),
@@ -220,7 +247,8 @@ class TypeCard(Widget):
         for (value, cell_style), (_, column) in zip(cells, DENSE_COLUMNS, strict=False):
             shown = value[: column - 1].ljust(column)
             parts.append((shown, cell_style) if cell_style else shown)
-        parts.append((note, "$text-muted"))
+        room = width - sum(column for _, column in DENSE_COLUMNS)
+        parts.append((fit_with_tail(last, view.upcoming, room), "$text-muted"))
         return Content.assemble(*parts).truncate(width, ellipsis=True)
 
     def detail_lines(self) -> Content:
@@ -228,7 +256,8 @@ class TypeCard(Widget):
         selected type)."""
         view = self.view or CardView(None, 0, "", "", "", ())
         lines = [Content.assemble((f"{self.title} ({self.proxy_type})", "bold"))]
-        lines += [Content(view.detail), Content.assemble((view.data, "$text-muted")),
+        data = " · ".join(part for part in (view.data, *view.upcoming[:1]) if part)
+        lines += [Content(view.detail), Content.assemble((data, "$text-muted")),
                   Content.assemble((view.meta, "$text-muted"))]
         return Content("\n").join(lines)
 

@@ -7,6 +7,7 @@ import json
 from contextlib import suppress
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -51,6 +52,19 @@ RESULT_COUNTS = (
     ("pages", "dash.result.pages"),
 )
 ERROR_LINES = 6
+LABEL = 10  # the width of "queued", "Result", "Error": values line up after it
+LOG_INDENT = 15  # "14:53:20 info  "
+SCROLLBAR = 2
+
+
+def hanging(head: Content, body: Content, indent: int, width: int) -> list[Content]:
+    """``head`` then ``body`` wrapped to ``width``, its later lines under its first."""
+    lines = body.wrap(max(20, width - indent)) or [Content("")]
+    return [head + lines[0], *[Content(" " * indent) + line for line in lines[1:]]]
+
+
+def labelled(key: str, body: Content, width: int) -> list[Content]:
+    return hanging(Content.styled(f"{text(key):<{LABEL}}", "bold"), body, LABEL, width)
 
 
 def fmt_value(value: Any) -> str:
@@ -81,7 +95,7 @@ def timeline(job: dict[str, Any], now_ms: int | None) -> list[Content]:
     return lines
 
 
-def summary(job: dict[str, Any], now_ms: int | None) -> list[Content]:
+def summary(job: dict[str, Any], now_ms: int | None, width: int = 80) -> list[Content]:
     state = job.get("state")
     style = STATE_STYLES.get(state, "")
     if is_indeterminate(job):
@@ -106,17 +120,24 @@ def summary(job: dict[str, Any], now_ms: int | None) -> list[Content]:
         lines.append(Content(""))
         counts = [text(key, n=fmt_int(result[field]))
                   for field, key in RESULT_COUNTS if result.get(field) is not None]
-        lines.append(Content.assemble((f"{text('dash.detail.result'):<10}", "bold"),
-                                      " · ".join(counts)))
+        lines += labelled("dash.detail.result", Content(" · ".join(counts)), width)
         if result.get("message"):
-            lines.append(Content(" " * 10 + str(result["message"])))
+            lines += hanging(Content(" " * LABEL), Content(str(result["message"])), LABEL,
+                             width)
     error = (job.get("error") or "").strip()
     if error:
         lines.append(Content(""))
-        shown = error.splitlines()[:ERROR_LINES]
-        lines.append(Content.assemble((f"{text('dash.detail.error'):<10}", "bold"),
-                                      (shown[0], "$error")))
-        lines += [Content.assemble(" " * 10, (line, "$error")) for line in shown[1:]]
+        shown = Content.styled("\n".join(error.splitlines()[:ERROR_LINES]), "$error")
+        lines += labelled("dash.detail.error", shown, width)
+    return lines
+
+
+def log_lines(log: list[dict[str, Any]], width: int) -> list[Content]:
+    """The job's log, one entry a line; a long entry wraps under its own text."""
+    lines: list[Content] = []
+    for entry in log:
+        head = Content(f"{fmt_clock(entry.get('t'))} {(entry.get('level') or 'info'):<5} ")
+        lines += hanging(head, Content(str(entry.get("msg", ""))), LOG_INDENT, width)
     return lines
 
 
@@ -154,6 +175,11 @@ class JobDetailScreen(ThreadCalls, Screen):
         self.query_one("#detail-body").focus()
         self.tick()
 
+    def on_resize(self, event: events.Resize) -> None:
+        if self.status is not None:
+            with suppress(NoMatches):
+                self._render_status(self.status)  # lines are wrapped to the width
+
     def tick(self) -> None:
         source = host(self).source
         self.call_in_thread("status", lambda: source.job_status(self.job_id), self._read)
@@ -177,12 +203,11 @@ class JobDetailScreen(ThreadCalls, Screen):
             summary_widget.update(Content("⚠ " + (status.get("message") or "")))
             return
         now = host(self).now_ms()
-        summary_widget.update(Content("\n").join(summary(status, now)))
-        log = status.get("log") or []
-        self.query_one("#detail-log", Static).update("\n".join(
-            f"{fmt_clock(e.get('t'))} {(e.get('level') or 'info'):<5} {e.get('msg', '')}"
-            for e in log
-        ) or text("dash.detail.none"))
+        width = self.size.width - SCROLLBAR - 2  # the body's padding
+        summary_widget.update(Content("\n").join(summary(status, now, width)))
+        log = log_lines(status.get("log") or [], width)
+        self.query_one("#detail-log", Static).update(
+            Content("\n").join(log) if log else Content(text("dash.detail.none")))
         trace = status.get("stackTrace") or ""
         self.query_one("#detail-trace-title").display = bool(trace)
         self.query_one("#detail-trace", Static).update(trace)
