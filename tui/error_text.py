@@ -11,7 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from tasks.catalog import UnknownProxyType
-from tasks.errors import BackendUnavailable, DatasetUnavailable, InvalidJobId
+from tasks.errors import (
+    BackendUnavailable,
+    DatasetUnavailable,
+    InvalidJobId,
+    InvalidJobState,
+    InvalidLimit,
+)
 from tasks.texts import text
 from tui.format import first_line
 
@@ -23,14 +29,19 @@ def unreachable_text(kind: str, url: str, reason: str) -> str:
 
 
 def describe_error(exc: BaseException) -> str:
-    """An exception from a `JobsSource` call as a sentence for a notification."""
+    """An exception from a `JobsSource` call as a sentence for a notification.
+
+    The job store and the destination database are two different things to fix, so
+    `BackendUnavailable` and `DatasetUnavailable` (both `Unreachable`) say which one
+    did not answer, in the words the CLI uses.
+    """
     if isinstance(exc, BackendUnavailable):
         kind = "sqlite" if exc.url.startswith("sqlite") else "redis"
         return unreachable_text(kind, exc.url, exc.reason)
     if isinstance(exc, DatasetUnavailable):
-        return text("dash.data.unavailable", url=exc.url, reason=exc.reason)
-    if isinstance(exc, UnknownProxyType | InvalidJobId):
-        return str(exc)
+        return text("dataset.unreachable", url=exc.url, reason=exc.reason)
+    if isinstance(exc, UnknownProxyType | InvalidJobId | InvalidLimit | InvalidJobState):
+        return str(exc)  # already one sentence from the text catalog
     return text("dash.notify.error", error=first_line(exc) or type(exc).__name__)
 
 

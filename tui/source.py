@@ -24,8 +24,13 @@ class JobsSource(Protocol):
     ) -> dict[str, Any]: ...
     def cleanup(
         self, proxy_type: str | None = None, states: Sequence[str] | None = None
-    ) -> dict[str, Any]: ...
-    def history(self, proxy_type: str | None = None, limit: int = 50) -> dict[str, Any]: ...
+    ) -> dict[str, Any]:
+        """Remove the jobs in ``states`` (None: every state); raises InvalidJobState."""
+        ...
+    def history(self, proxy_type: str | None = None, limit: int = 50) -> dict[str, Any]:
+        """Finished runs from the ledger, newest first; raises InvalidLimit,
+        UnknownProxyType, DatasetUnavailable (the destination database did not answer)."""
+        ...
     def workers(self) -> dict[str, Any]: ...
     def clock_ms(self) -> int: ...
 
@@ -45,17 +50,17 @@ class LiveSource:
     def request_sync(
         self, proxy_type: str, force: bool, requested_by: str | None
     ) -> dict[str, Any]:
-        return jobs.request_sync(proxy_type, force=force, requested_by=requested_by)
+        return jobs.request_sync(
+            proxy_type, force=force, requested_by=requested_by, trigger="dashboard"
+        )
 
     def cleanup(
         self, proxy_type: str | None = None, states: Sequence[str] | None = None
     ) -> dict[str, Any]:
-        if states is None:
-            return jobs.cleanup(proxy_type)
-        return jobs.cleanup(proxy_type, states=states)  # type: ignore[call-arg]
+        return jobs.cleanup(proxy_type, states=states)
 
     def history(self, proxy_type: str | None = None, limit: int = 50) -> dict[str, Any]:
-        return jobs.history(proxy_type, limit=limit)  # type: ignore[attr-defined]
+        return jobs.history(proxy_type, limit=limit)
 
     def workers(self) -> dict[str, Any]:
         return jobs.workers()

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+from textual.widgets.button import ButtonVariant
 
 from tasks.texts import text
 
@@ -22,7 +24,7 @@ class Choice:
     key: str  # the letter that picks it
     label: str
     value: str
-    variant: str = "default"
+    variant: ButtonVariant = "default"
 
 
 def yes_no() -> list[Choice]:
@@ -53,12 +55,12 @@ class ConfirmScreen(ModalScreen[str]):
             with Horizontal(id="confirm-buttons"):
                 for choice in self.choices:
                     yield Button(f"{choice.label} ({choice.key})", id=f"confirm-{choice.value}",
-                                 variant=choice.variant)  # type: ignore[arg-type]
+                                 variant=choice.variant)
 
     def on_mount(self) -> None:
         self.query_one(f"#confirm-{self.choices[0].value}", Button).focus()
 
-    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_key(self, event: events.Key) -> None:
         for choice in self.choices:
             if event.character == choice.key:
                 event.stop()

@@ -155,7 +155,7 @@ class DashboardScreen(ThreadCalls, Screen):
             self.query_one("#banner-unreachable", Banner).say(unreachable)
             reason = database_problem(database)
             self.query_one("#banner-dataset", Banner).say(
-                text("dash.banner.dataset", reason=reason) if reason else "")
+                text("dataset.unknown", reason=reason) if reason else "")
             self.query_one("#banner-noworker", Banner).say(
                 text("worker.none") if backend.get("noWorker") else ""
             )
