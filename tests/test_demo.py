@@ -16,6 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tasks.texts import text
 from tests.support.jobenv import wait_for
 
 PROXYTUI = str(Path(sys.executable).with_name("proxytui"))
@@ -109,7 +110,8 @@ def test_quitting_the_demo_in_a_terminal_leaves_no_process_and_no_port(tmp_path)
     """Out of process, in a real pseudo-terminal: press q, and the demo is gone."""
     master, slave = pty.openpty()
     os.set_blocking(master, False)
-    env = {**demo_env(tmp_path), "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+    env = {**demo_env(tmp_path), "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40",
+           "PROXYTUI_LANG": "en"}
     proc = subprocess.Popen([PROXYTUI, "demo", "--rows", "20000"], stdin=slave, stdout=slave,
                             stderr=slave, env=env, start_new_session=True)
     os.close(slave)
@@ -124,8 +126,10 @@ def test_quitting_the_demo_in_a_terminal_leaves_no_process_and_no_port(tmp_path)
 
     try:
         ports = wait_for(lambda: listening_ports(proc.pid), timeout=30)
-        wait_for(lambda: (drain(), b"pangkat" in screen)[1], timeout=30)
-        time.sleep(2.0)  # syncs are running now
+        # Quit mid-sync: once the screen shows a sync running (the state word of an
+        # active job), not after a fixed pause.
+        running = text("dash.state.active", lang="en").encode()
+        wait_for(lambda: (drain(), b"pangkat" in screen and running in screen)[1], timeout=60)
         children = psutil.Process(proc.pid).children(recursive=True)
         os.write(master, b"q")
         deadline = time.monotonic() + 30

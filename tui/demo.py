@@ -201,22 +201,36 @@ def run_demo(args: argparse.Namespace) -> int:
     return run_interactive(rows, getattr(args, "interval", None))
 
 
-def save_screenshot(path: Path, rows: int = 20_000, settle: float = 4.0) -> Path:
-    """Render the dashboard of a running demo to an SVG (the README's picture)."""
+def save_screenshot(path: Path, rows: int = 20_000, size: tuple[int, int] = (120, 30),
+                    timeout: float = 120.0) -> Path:
+    """Render the dashboard of a running demo to an SVG (the README's picture).
+
+    A first pass of all five syncs leaves runs in the ledger, so the cards of the second
+    pass show their data's age and rows beside live progress; the picture is taken once
+    one sync has finished while others still run (or at the deadline).
+    """
     from tui.app import ProxyTuiApp
 
     with running_demo(rows) as demo:
+        run_all(demo, timeout)
+        jobs.cleanup(backend=demo.backend)
         for name in PROXY_TYPES:
             jobs.request_sync(name, requested_by="demo")
-        time.sleep(settle)  # some syncs done, some mid-way: a picture worth showing
         app = ProxyTuiApp(interval=demo.backend.settings.poll_interval, watch_terminal=False)
 
+        def worth_showing() -> bool:
+            states = [row["job"]["state"] for row in (app.snapshot or {}).get("types", [])
+                      if row.get("job")]
+            return "completed" in states and "active" in states
+
         async def shoot(pilot: Any) -> None:
-            await pilot.pause(1.5)
+            deadline = time.monotonic() + timeout
+            while not worth_showing() and time.monotonic() < deadline:
+                await pilot.pause(0.1)
             app.save_screenshot(path.name, str(path.parent))
             app.exit()
 
-        app.run(headless=True, size=(120, 32), auto_pilot=shoot)
+        app.run(headless=True, size=size, auto_pilot=shoot)
     return path
 
 
