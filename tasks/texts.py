@@ -290,8 +290,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "dash.action.up": {"en": "Up", "id": "Naik"},
     "dash.action.down": {"en": "Down", "id": "Turun"},
     "dash.tip.sync": {
-        "en": "Sync the selected type unless a job runs or has run (then say so)",
-        "id": "Sinkronkan tipe terpilih kecuali job sedang/pernah berjalan",
+        "en": "Sync the selected type unless a job runs or the last one completed within "
+        "PROXYTUI_FRESH_FOR (then say so)",
+        "id": "Sinkronkan tipe terpilih kecuali job sedang berjalan atau yang terakhir selesai "
+        "dalam PROXYTUI_FRESH_FOR (lalu beri tahu)",
     },
     "dash.tip.force": {
         "en": "Replace the selected type's job with a new sync (asks first)",
@@ -530,15 +532,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "jalan terakhir {state} {ago}: {error}",
     },
     "dash.data.unknown": {"en": "dataset unknown", "id": "data tak diketahui"},
-    "dash.data.unavailable": {
-        "en": "Cannot read the destination database {url}: {reason}",
-        "id": "Basis data tujuan {url} tidak dapat dibaca: {reason}",
-    },
     "dash.next_run": {"en": "next {when} (in {wait})", "id": "berikutnya {when} ({wait} lagi)"},
-    "dash.banner.dataset": {
-        "en": "dataset unknown: {reason}",
-        "id": "data tak diketahui: {reason}",
-    },
     "dash.header.connected.short": {"en": "up", "id": "ok"},
     "dash.header.connecting.short": {"en": "…", "id": "…"},
     "dash.header.unreachable.short": {"en": "down", "id": "putus"},
