@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tasks import jobs
 from tests.support.jobenv import wait_for
 
@@ -13,6 +15,7 @@ def _steps_after(trace_path, job_id, since_step):
     return [s for j, _, s in lines if j == job_id and s.isdigit() and int(s) > since_step]
 
 
+@pytest.mark.slow
 def test_force_while_active_stops_the_old_run_within_a_heartbeat(job_settings, start_consumer, tmp_path):
     trace = tmp_path / "trace.txt"
     start_consumer("slow", workers=2, extra_env={**SLOW, "PROXYTUI_TEST_TRACE": str(trace)})

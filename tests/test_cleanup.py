@@ -10,6 +10,7 @@ from tasks.errors import InvalidJobState
 from tests.support.jobenv import wait_for
 
 
+@pytest.mark.slow
 def test_cleanup_by_type_leaves_other_types_alone(job_settings, start_consumer):
     consumer = start_consumer("ok")
     done = jobs.request_sync("skk")["jobId"]
@@ -46,6 +47,7 @@ def _states() -> dict[str, str]:
     return {j["type"]: j["state"] for group in jobs.list_jobs().values() for j in group}
 
 
+@pytest.mark.slow
 def test_cleanup_of_some_states_leaves_the_others(job_settings, start_consumer):
     ok = start_consumer("ok")
     done = jobs.request_sync("skk")["jobId"]

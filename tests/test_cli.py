@@ -22,6 +22,7 @@ def run(env: dict, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_sync_json_follows_the_contract_and_exit_codes(job_env, start_consumer):
     first = run(job_env, "sync", "pg-akademik", "--json", "--requested-by", "ops")
     assert first.returncode == 0, first.stderr
@@ -45,6 +46,7 @@ def test_sync_json_follows_the_contract_and_exit_codes(job_env, start_consumer):
     assert json.loads(last.stdout)["lastSync"]["result"]["total"] == 30
 
 
+@pytest.mark.slow
 def test_sync_wait_follows_the_job_to_its_end(job_env, start_consumer):
     start_consumer("ok")
     result = run(job_env, "sync", "pg_profesi", "--wait", "--json")
@@ -54,6 +56,7 @@ def test_sync_wait_follows_the_job_to_its_end(job_env, start_consumer):
     assert f"{record['jobId']}: " in result.stderr  # progress went to stderr
 
 
+@pytest.mark.slow
 def test_sync_wait_exits_1_when_the_job_fails(job_env, start_consumer):
     start_consumer("permanent")
     result = run(job_env, "sync", "skk", "--wait")
@@ -61,6 +64,7 @@ def test_sync_wait_exits_1_when_the_job_fails(job_env, start_consumer):
     assert "state      failed" in result.stdout and "rejected the token" in result.stdout
 
 
+@pytest.mark.slow
 def test_sync_wait_gives_up_at_its_timeout_and_the_job_goes_on(job_env):
     result = run(job_env, "sync", "pensiun", "--wait", "--timeout", "0.5")  # no worker
     assert result.returncode == 3
@@ -69,6 +73,7 @@ def test_sync_wait_gives_up_at_its_timeout_and_the_job_goes_on(job_env):
     assert f"proxytui status {job_id}" in result.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_waiting_not_the_job(job_env):
     proc = subprocess.Popen(
         [PROXYTUI, "sync", "pensiun", "--wait"], env={**os.environ, **job_env},
@@ -85,6 +90,7 @@ def test_ctrl_c_stops_the_waiting_not_the_job(job_env):
     assert json.loads(run(job_env, "status", "pensiun", "--json").stdout)["state"] == "waiting"
 
 
+@pytest.mark.slow
 @pytest.mark.redis_only
 def test_sync_wait_rides_out_a_redis_restart(redis_server, job_env):
     # This Redis keeps nothing on disk, so the job is gone when it is back: the waiter
@@ -115,6 +121,7 @@ def test_sync_timeout_without_wait_is_bad_usage(job_env):
     assert "--timeout goes with --wait" in result.stderr
 
 
+@pytest.mark.slow
 def test_status_of_a_failed_job_exits_1_and_shows_the_error(job_env, start_consumer):
     start_consumer("permanent")
     job_id = json.loads(run(job_env, "sync", "skk", "--json").stdout)["jobId"]
@@ -123,6 +130,7 @@ def test_status_of_a_failed_job_exits_1_and_shows_the_error(job_env, start_consu
     assert "state      failed" in human and "rejected the token" in human
 
 
+@pytest.mark.slow
 def test_status_of_a_type_shows_its_current_job(job_env):
     none = run(job_env, "status", "pensiun")
     assert none.returncode == 1
@@ -139,6 +147,7 @@ def test_status_of_a_type_shows_its_current_job(job_env):
     }
 
 
+@pytest.mark.slow
 def test_jobs_and_cleanup_json(job_env):
     run(job_env, "sync", "pangkat")
     run(job_env, "sync", "pensiun")
@@ -151,6 +160,7 @@ def test_jobs_and_cleanup_json(job_env):
     assert json.loads(run(job_env, "cleanup", "--yes", "--json").stdout)["cleaned"] == 1
 
 
+@pytest.mark.slow
 def test_cleanup_state_removes_only_the_jobs_in_those_states(job_env, start_consumer):
     consumer = start_consumer("ok")
     done = json.loads(run(job_env, "sync", "skk", "--wait", "--json").stdout)
@@ -199,6 +209,7 @@ def test_unknown_job_exits_1(job_env):
     }
 
 
+@pytest.mark.slow
 def test_redis_stopped_gives_one_line_naming_the_masked_url_and_exit_4(redis_server, job_env):
     env = {**job_env, "PROXYTUI_REDIS_URL": f"redis://:hunter2@127.0.0.1:{redis_server.port}/0"}
     redis_server.stop()
@@ -281,6 +292,7 @@ def test_unknown_option_is_bad_usage():
     assert "unrecognized arguments: --bogus" in result.stderr
 
 
+@pytest.mark.slow
 def test_serve_refuses_a_public_address_without_api_keys(job_env):
     result = run({**job_env, "PROXYTUI_API_KEYS": ""}, "serve", "--host", "0.0.0.0", "--port", "1")
     assert result.returncode == 2

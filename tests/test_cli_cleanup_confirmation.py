@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tasks import jobs
 from tests.support.jobenv import wait_for
 
@@ -53,6 +55,7 @@ def test_without_a_terminal_and_without_yes_it_refuses_and_removes_nothing(job_e
     assert waiting_types() == ["pangkat"]
 
 
+@pytest.mark.slow
 def test_on_a_terminal_no_keeps_the_jobs_and_yes_removes_them(job_env, job_settings):
     jobs.request_sync("pangkat")
     jobs.request_sync("skk")

@@ -65,6 +65,7 @@ def terminal(tmp_path):
         term.close()
 
 
+@pytest.mark.slow
 def test_proxytui_opens_the_dashboard_takes_a_key_and_quits_cleanly(job_env, job_settings, terminal):
     term = terminal(job_env, "--requested-by", "operator-7")
     wait_for(lambda: "Rank promotion (pangkat)" in term.screen())
@@ -76,6 +77,7 @@ def test_proxytui_opens_the_dashboard_takes_a_key_and_quits_cleanly(job_env, job
     assert term.exit_code() == 0
 
 
+@pytest.mark.slow
 @pytest.mark.redis_only
 def test_proxytui_against_an_unreachable_redis_says_so_and_still_quits(job_env, terminal):
     env = {**job_env, "PROXYTUI_REDIS_URL": "redis://:secret@127.0.0.1:1/0"}

@@ -32,6 +32,7 @@ def test_sigkill_mid_job_stalls_then_a_new_consumer_finishes_it(job_settings, st
     assert any("stopped sending heartbeats" in line["msg"] for line in final["log"])
 
 
+@pytest.mark.slow
 def test_stalled_job_without_attempts_left_fails(job_settings, start_consumer):
     configure(job_settings, max_attempts=1)  # maxAttempts is fixed when the job is requested
     use_backend(None)
@@ -60,6 +61,7 @@ def test_with_default_timings_a_killed_job_runs_again_within_60_seconds(job_env,
     assert time.monotonic() - killed_at < 60
 
 
+@pytest.mark.slow
 def test_sigkill_while_nothing_runs_loses_no_queued_job(job_settings, start_consumer):
     first = start_consumer("ok")
     first.kill()

@@ -33,6 +33,7 @@ async def select(pilot, app: ProxyTuiApp, proxy_type: str) -> None:
         await pilot.press("j")
 
 
+@pytest.mark.slow
 async def test_sync_key_queues_a_job_and_reports_its_completion(job_settings, start_consumer):
     start_consumer(behaviour="ok")
     app = make_app()
@@ -51,6 +52,7 @@ async def test_sync_key_queues_a_job_and_reports_its_completion(job_settings, st
         assert not any(n.lstrip().startswith("{") for n in notes)
 
 
+@pytest.mark.slow
 async def test_sync_while_running_says_so(job_settings, start_consumer):
     start_consumer(
         behaviour="slow",
@@ -68,6 +70,7 @@ async def test_sync_while_running_says_so(job_settings, start_consumer):
         jobs.cleanup("pangkat")
 
 
+@pytest.mark.slow
 async def test_force_asks_first_and_replaces_the_job_on_yes(job_settings, start_consumer):
     start_consumer(behaviour="ok")
     first = jobs.request_sync("pangkat", requested_by="someone")["jobId"]
@@ -82,6 +85,7 @@ async def test_force_asks_first_and_replaces_the_job_on_yes(job_settings, start_
         assert card_job(app, "pangkat")["forced"] is True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("answer", ["n", "escape", "enter"])
 async def test_force_cancelled_changes_nothing(job_settings, answer):
     first = jobs.request_sync("pensiun", requested_by="someone")["jobId"]
@@ -101,6 +105,7 @@ async def test_force_cancelled_changes_nothing(job_settings, answer):
     assert [j["jobId"] for group in listing.values() for j in group] == [first]
 
 
+@pytest.mark.slow
 async def test_cleanup_this_type_and_all_types(job_settings):
     jobs.request_sync("pangkat", requested_by="someone")
     jobs.request_sync("skk", requested_by="someone")
@@ -125,6 +130,7 @@ async def test_cleanup_this_type_and_all_types(job_settings):
     assert not any(jobs.list_jobs().values())
 
 
+@pytest.mark.slow
 async def test_detail_shows_the_job_live_and_copies_its_id(job_settings, start_consumer):
     start_consumer(behaviour="ok")
     job_id = jobs.request_sync("pangkat", requested_by="someone")["jobId"]
@@ -148,6 +154,7 @@ async def test_detail_shows_the_job_live_and_copies_its_id(job_settings, start_c
         await until(pilot, lambda: app.screen is app.dashboard)
 
 
+@pytest.mark.slow
 async def test_all_jobs_screen_filters_by_type_or_id(job_settings):
     a = jobs.request_sync("pangkat", requested_by="someone")["jobId"]
     b = jobs.request_sync("pg_profesi", requested_by="someone")["jobId"]
@@ -176,6 +183,7 @@ async def test_all_jobs_screen_filters_by_type_or_id(job_settings):
         assert detail.job_id == a
 
 
+@pytest.mark.slow
 async def test_read_only_refuses_every_action_that_changes_jobs(job_settings):
     existing = jobs.request_sync("pangkat", requested_by="someone")["jobId"]
     app = make_app(read_only=True)

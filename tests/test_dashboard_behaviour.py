@@ -62,6 +62,7 @@ def make_app(source: FixedSource, **kwargs) -> ProxyTuiApp:
     return app
 
 
+@pytest.mark.slow
 async def test_pause_stops_polling_and_resume_restarts_it():
     source = CountingSource(overview(BUSY))
     app = make_app(source)
@@ -81,6 +82,7 @@ async def test_pause_stops_polling_and_resume_restarts_it():
         await until(pilot, lambda: source.polls >= frozen + 3)
 
 
+@pytest.mark.slow
 async def test_a_finished_job_is_announced_once_with_its_counts_or_error():
     running = overview({"pangkat": {**COMPLETED, "state": "active", "finishedAt": None},
                         "pensiun": ACTIVE})
@@ -122,6 +124,7 @@ async def test_palette_offers_every_action_and_theme_key_uses_terminal_colours()
         assert app.theme == before
 
 
+@pytest.mark.slow
 async def test_keys_and_clicks_move_the_selection():
     app = make_app(FixedSource(overview(BUSY)))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -132,6 +135,7 @@ async def test_keys_and_clicks_move_the_selection():
         assert app.dashboard.selected == 1
 
 
+@pytest.mark.slow
 async def test_unchanged_polls_repaint_nothing():
     source = FixedSource(overview(BUSY))
     app = make_app(source)
@@ -146,6 +150,7 @@ async def test_unchanged_polls_repaint_nothing():
         assert views == [card.view for card in app.dashboard.cards]
 
 
+@pytest.mark.slow
 async def test_remove_finished_asks_and_removes_only_completed_and_failed():
     source = FixedSource(overview(BUSY))
     app = make_app(source)
@@ -183,6 +188,7 @@ async def test_expected_totals_only_grow_and_progress_reaches_100_only_when_comp
         assert card().view.progress is None  # no total known: an indeterminate bar
 
 
+@pytest.mark.slow
 async def test_history_screen_shows_runs_newest_first_and_sparklines_of_the_type():
     from tests.test_dashboard_snapshots import ledger
     from tui.screens.history import HistoryScreen

@@ -64,6 +64,7 @@ def banner(app: ProxyTuiApp) -> Banner:
     return app.dashboard.query_one("#banner-unreachable", Banner)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["stopped", "frozen"])
 async def test_backend_gone_shows_a_banner_keys_respond_and_q_quits(private_settings, how):
     server = private_settings
@@ -94,6 +95,7 @@ async def test_backend_gone_shows_a_banner_keys_respond_and_q_quits(private_sett
     assert app.return_code == 0
 
 
+@pytest.mark.slow
 async def test_backend_back_clears_the_banner_and_rows_update(private_settings):
     server = private_settings
     app = make_app()
@@ -108,6 +110,7 @@ async def test_backend_back_clears_the_banner_and_rows_update(private_settings):
         assert app.dashboard.query_one("#banner-noworker", Banner).display
 
 
+@pytest.mark.slow
 async def test_cards_say_unknown_until_the_backend_first_answers(private_settings):
     # Started while Redis is down, the dashboard cannot know whether any type has a job:
     # "never synced" would be a guess presented as a fact.

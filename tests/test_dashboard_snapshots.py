@@ -248,6 +248,7 @@ class TestDashboard:
         with its dataset line, two with their next scheduled run."""
         assert snap_compare(make_app(), terminal_size=size, run_before=loaded)
 
+    @pytest.mark.slow
     def test_detail(self, snap_compare, size):
         async def run_before(pilot) -> None:
             await open_screen(pilot, ("enter",), lambda: isinstance(
@@ -255,6 +256,7 @@ class TestDashboard:
 
         assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
+    @pytest.mark.slow
     def test_failed_job_detail(self, snap_compare, size):
         async def run_before(pilot) -> None:
             await open_screen(pilot, ("j", "j", "enter"), lambda: isinstance(
@@ -262,6 +264,7 @@ class TestDashboard:
 
         assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
+    @pytest.mark.slow
     def test_jobs_filtered_by_state(self, snap_compare, size):
         async def run_before(pilot) -> None:
             await open_screen(pilot, ("a",), lambda: isinstance(pilot.app.screen, JobsScreen)
@@ -272,6 +275,7 @@ class TestDashboard:
 
         assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
+    @pytest.mark.slow
     def test_confirm_with_two_notifications_showing(self, snap_compare, size):
         """The dialog's whole question and both buttons show; the toasts wait behind it."""
         async def run_before(pilot) -> None:
@@ -298,6 +302,7 @@ class TestDashboard:
 
         assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
+    @pytest.mark.slow
     def test_history_of_one_type(self, snap_compare, size):
         async def run_before(pilot) -> None:
             await open_screen(pilot, ("h",), lambda: isinstance(pilot.app.screen, HistoryScreen)
@@ -305,6 +310,7 @@ class TestDashboard:
 
         assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
 
+    @pytest.mark.slow
     def test_history_of_all_types(self, snap_compare, size):
         async def run_before(pilot) -> None:
             await open_screen(pilot, ("H",), lambda: isinstance(pilot.app.screen, HistoryScreen)
@@ -331,6 +337,7 @@ class TestDashboard:
         assert snap_compare(make_app(data), terminal_size=size, run_before=loaded)
 
 
+@pytest.mark.slow
 def test_header_at_60_columns_keeps_state_workers_queue_and_markers(snap_compare):
     app = make_app()
     app.read_only = True

@@ -42,6 +42,7 @@ def port_closed(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
+@pytest.mark.slow
 def test_headless_demo_runs_all_five_syncs_and_prints_a_summary(tmp_path):
     result = subprocess.run(
         [PROXYTUI, "demo", "--headless", "--rows", "300"],
@@ -56,6 +57,7 @@ def test_headless_demo_runs_all_five_syncs_and_prints_a_summary(tmp_path):
     assert (tmp_path / "proxytui" / "demo" / "queue.db").is_file()
 
 
+@pytest.mark.slow
 def test_quitting_the_demo_mid_sync_stops_every_thread_and_closes_the_port(tmp_path, monkeypatch):
     """In-process: the dashboard quits while syncs run; everything the demo started ends."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))

@@ -62,6 +62,7 @@ def test_a_fresh_completed_run_is_returned_and_a_stale_one_gets_a_new_run(
     assert [r["jobId"] for r in jobs.history("pangkat")["runs"]] == [stale["jobId"], first["jobId"]]
 
 
+@pytest.mark.slow
 def test_a_failed_run_is_retried_by_a_plain_sync_and_stays_in_history(
     job_settings, start_consumer
 ):
@@ -82,6 +83,7 @@ def test_a_failed_run_is_retried_by_a_plain_sync_and_stays_in_history(
     consumer.stop()
 
 
+@pytest.mark.slow
 def test_a_cancelled_run_is_in_history_and_a_plain_sync_queues_a_new_one(
     job_settings, start_consumer
 ):

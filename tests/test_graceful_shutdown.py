@@ -12,6 +12,7 @@ from tests.support.jobenv import wait_for
 SLOW = {"PROXYTUI_TEST_STEPS": "30", "PROXYTUI_TEST_STEP_SECONDS": "0.1"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("worker_type", ["process", "thread"])
 def test_interrupting_signal_hands_the_job_back_and_it_runs_again(job_settings, start_consumer, worker_type):
     first = start_consumer("slow", worker_type=worker_type, extra_env=SLOW)
@@ -29,6 +30,7 @@ def test_interrupting_signal_hands_the_job_back_and_it_runs_again(job_settings, 
     assert final["attemptsMade"] == 1
 
 
+@pytest.mark.slow
 def test_graceful_signal_lets_the_running_job_finish(job_settings, start_consumer):
     first = start_consumer("slow", extra_env={**SLOW, "PROXYTUI_TEST_STEPS": "10"})
     job_id = jobs.request_sync("skk")["jobId"]
@@ -37,6 +39,7 @@ def test_graceful_signal_lets_the_running_job_finish(job_settings, start_consume
     assert jobs.job_status(job_id)["state"] == "completed"
 
 
+@pytest.mark.slow
 def test_graceful_term_with_shutdown_timeout_hands_back_a_long_job(job_settings, start_consumer):
     first = start_consumer(
         "slow",

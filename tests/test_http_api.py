@@ -78,6 +78,7 @@ def test_first_sync_queues_a_job_requested_by_the_key_name(api):
     assert body["log"] and body["log"][0]["msg"] == "Queued by ops"
 
 
+@pytest.mark.slow
 def test_sync_while_running_is_409_with_the_same_job_and_progress(api, start_consumer):
     start_consumer("slow", extra_env=SLOW)
     first = api.post("/pensiun/sync").json()
@@ -90,6 +91,7 @@ def test_sync_while_running_is_409_with_the_same_job_and_progress(api, start_con
     assert again["state"] == "active" and again["progress"] > 0
 
 
+@pytest.mark.slow
 def test_sync_when_finished_returns_the_last_run(api, start_consumer):
     start_consumer("ok")
     first = api.post("/skk/sync").json()
@@ -265,6 +267,7 @@ def _types_left(api: httpx.Client) -> dict[str, str]:
     return {row["type"]: row["state"] for row in api.get("/debug").json()["jobs"]}
 
 
+@pytest.mark.slow
 def test_cleanup_takes_states_and_type_from_the_body_or_the_query(api, start_consumer):
     consumer = start_consumer("ok")
     done = {t: api.post(f"/{t}/sync").json()["jobId"] for t in ("skk", "pensiun", "pangkat")}
@@ -313,6 +316,7 @@ def test_cleanup_with_a_body_that_is_not_json_is_400(api):
     assert_error(response, 400, "bad_parameter")
 
 
+@pytest.mark.slow
 def test_a_failed_job_reads_as_the_page_expects(api, start_consumer):
     start_consumer("permanent")
     job_id = api.post("/pangkat/sync").json()["jobId"]
@@ -502,6 +506,7 @@ def test_an_unexpected_error_is_a_json_500_without_the_trace(api, monkeypatch, c
     assert any(ref in r.getMessage() and r.exc_info for r in caplog.records)
 
 
+@pytest.mark.slow
 def test_blocking_calls_do_not_stall_the_event_loop(api, monkeypatch):
     real = jobs.list_jobs
 
@@ -542,6 +547,7 @@ def _serve(args: list[str], env: dict[str, str], keys: str = "") -> subprocess.P
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "example.org", ""])
 def test_serve_refuses_a_public_address_without_keys(job_env, host):
     proc = _serve(["--host", host, "--port", str(free_port())], job_env)
@@ -551,6 +557,7 @@ def test_serve_refuses_a_public_address_without_keys(job_env, host):
     assert "Traceback" not in out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_serve_with_keys_listens_on_every_address(job_env, workers):
     port = free_port()
@@ -572,6 +579,7 @@ def test_serve_with_keys_listens_on_every_address(job_env, workers):
     assert f"with {workers} worker(s)" in out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_serve_exits_1_when_the_port_is_taken(job_env, workers):
     with socket.socket() as taken:

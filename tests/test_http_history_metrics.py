@@ -221,6 +221,7 @@ def test_metrics_public_lets_a_scraper_in_without_a_key_and_nothing_else(job_set
 # -- where the routes are ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_metrics_is_at_the_root_whatever_the_base_path(root, job_settings):
     assert_error(httpx.get(f"{root}{BASE}/metrics", headers=AUTH), 404, "no_route")
     document = httpx.get(f"{root}{BASE}/openapi.json").json()
@@ -277,6 +278,7 @@ def test_an_unreachable_job_store_leaves_history_and_says_so_in_metrics(
     assert [r["jobId"] for r in history.json()["runs"]] == ["proxy-skk-1700000000003"]
 
 
+@pytest.mark.slow
 def test_serve_refuses_a_bad_schedule_at_start_by_name(job_env):
     """The metrics read the schedule on every scrape: a bad one stops the server at start."""
     env = {**job_env, "PROXYTUI_SCHEDULE": "pangkat=0 2 * *;skk=30 2 * * 1-5"}

@@ -209,6 +209,7 @@ def test_sqlite_publish_moves_the_rows_out_of_the_wal_while_readers_stay(tmp_pat
     assert path.stat().st_size > size + 2000 * 2000  # the rows are in the database file
 
 
+@pytest.mark.slow
 def test_repeated_postgres_publishes_do_not_grow_the_live_table(postgres_url: str) -> None:
     # Every publish that replaces rows leaves the old ones behind as dead tuples. The
     # VACUUM after it frees them for the next publish, so the table settles at about twice

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tasks import jobs
 from tasks.backend import current_backend
 from tasks.watchdog import reap_lost_jobs
@@ -15,6 +17,7 @@ def _pop_message(backend):
     return backend.huey.serializer.deserialize(data)
 
 
+@pytest.mark.slow
 def test_a_message_popped_but_not_yet_claimed_is_not_taken_for_lost(job_settings):
     backend = current_backend()
     job_id = jobs.request_sync("pangkat")["jobId"]
@@ -28,6 +31,7 @@ def test_a_message_popped_but_not_yet_claimed_is_not_taken_for_lost(job_settings
     assert jobs.list_jobs("pangkat")["active"][0]["worker"] == "w"
 
 
+@pytest.mark.slow
 def test_a_job_whose_message_vanished_is_enqueued_again_on_the_second_pass(job_settings):
     backend = current_backend()
     job_id = jobs.request_sync("skk")["jobId"]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tasks import jobs
 from tasks.backend import use_backend
 from tasks.settings import configure
 from tests.support.jobenv import wait_for
 
 
+@pytest.mark.slow
 def test_failing_sync_retries_with_backoff_then_fails_with_its_trace(job_settings, start_consumer):
     start_consumer("fail")
     job_id = jobs.request_sync("pangkat")["jobId"]
@@ -43,6 +46,7 @@ def test_permanent_failure_is_not_retried(job_settings, start_consumer):
     assert "rejected the token" in final["error"]
 
 
+@pytest.mark.slow
 def test_attempt_limit_is_enforced_cooperatively_under_thread_workers(job_settings, start_consumer):
     configure(job_settings, max_attempts=1)
     use_backend(None)
@@ -52,6 +56,7 @@ def test_attempt_limit_is_enforced_cooperatively_under_thread_workers(job_settin
     assert "timed out after 0.5 s" in final["error"]
 
 
+@pytest.mark.slow
 def test_attempt_limit_is_hard_under_process_workers(job_settings, start_consumer):
     configure(job_settings, max_attempts=1)
     use_backend(None)

@@ -65,6 +65,7 @@ def test_a_bad_schedule_is_refused_by_name(raw, named):
     assert named in str(caught.value) and "\n" not in str(caught.value)
 
 
+@pytest.mark.slow
 def test_a_bad_expression_stops_the_consumer_and_the_cli_with_one_line(job_env, start_consumer):
     bad = {"PROXYTUI_SCHEDULE": "pangkat=0 2 * * *;skk=61 * * * *"}
     consumer = start_consumer("ok", extra_env=bad)
@@ -115,6 +116,7 @@ def one_shot(seconds_ago: int) -> tuple[str, str]:
     return f"{slot.second} {slot.minute} {slot.hour} * * *", slot.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+@pytest.mark.slow
 def test_a_missed_slot_inside_the_grace_runs_once_at_consumer_start(job_settings, start_consumer):
     expression, shown = one_shot(5)
     env = {"PROXYTUI_SCHEDULE": f"skk={expression}", "PROXYTUI_TZ": "UTC",

@@ -45,6 +45,7 @@ def test_retry_after_is_capped(fake_siasn, siasn_settings):
     assert list(client.delays) == [0.2]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["500", "502", "503", "drop", "timeout", "garbage"])
 def test_transient_failure_is_retried(fake_siasn, siasn_settings, kind):
     fake_siasn.faults.hang_seconds = 1.0
@@ -119,6 +120,7 @@ def test_sync_dies_at_page_k(fake_siasn, siasn_settings):
     assert all(r.offset < 600 for r in fake_siasn.requests_for("pangkat") if r.status == 200)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("concurrency", [1, 4])
 def test_walk_survives_random_faults(fake_siasn, siasn_settings, concurrency):
     fake_siasn.faults.fault_rate = 0.3

@@ -22,6 +22,7 @@ def _client(fake: FakeSiasn, proxy_type: str, settings, **kw) -> SiasnClient:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("concurrency", [1, 4])
 @pytest.mark.parametrize("proxy_type", PROXY_TYPES)
 def test_walk_recovers_exactly_the_distinct_records(
@@ -92,6 +93,7 @@ def test_walk_stops_on_the_empty_page_whatever_meta_total_says(
         assert last is not None and last < n  # the rows ran past a stale total
 
 
+@pytest.mark.slow
 def test_endpoint_that_ignores_offset_hits_the_page_cap(make_fake_siasn, siasn_settings):
     fake = make_fake_siasn(quirks=Quirks.dense(ignore_offset=True))
     for proxy_type in ("skk", "pg_profesi"):
@@ -133,6 +135,7 @@ def test_tail_after_repeated_rows_is_not_walked_row_by_row(make_fake_siasn, sias
     assert stats.pages < 3000 / 500 + 10
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("concurrency", [1, 4])
 def test_copies_of_earlier_rows_do_not_hold_the_frontier_back(
     make_fake_siasn, siasn_settings, concurrency
@@ -154,6 +157,7 @@ def test_copies_of_earlier_rows_do_not_hold_the_frontier_back(
     assert stats.pages <= stream / 500 * 1.03 + 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("proxy_type", "concurrency"), [("skk", 1), ("skk", 4), ("pg_profesi", 3)])
 def test_concurrency_is_used_in_full_and_never_exceeded(
     make_fake_siasn, siasn_settings, proxy_type, concurrency
@@ -170,6 +174,7 @@ def test_concurrency_is_used_in_full_and_never_exceeded(
     assert fake.max_in_flight == concurrency
 
 
+@pytest.mark.slow
 def test_guesses_that_miss_never_push_requests_past_the_bound(make_fake_siasn, siasn_settings):
     # Dense quirks make prefetch guesses miss; the requests still running for them and
     # the one for the frontier share the same `concurrency` slots.

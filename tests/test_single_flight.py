@@ -34,6 +34,7 @@ def test_sync_while_running_returns_the_same_job_with_progress(job_settings, sta
     assert first["jobId"] in again["message"]
 
 
+@pytest.mark.slow
 def test_sync_when_finished_returns_the_last_run(job_settings, start_consumer):
     start_consumer("ok")
     first = jobs.request_sync("skk")
@@ -72,6 +73,7 @@ def _hammer(env: dict, rounds: int, out) -> None:
              for _ in range(rounds)])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("processes", [5])
 def test_concurrent_requests_from_many_processes_create_one_job(job_env, job_settings, processes):
     ctx = multiprocessing.get_context("spawn")

@@ -26,6 +26,7 @@ def _open_staging(path: str, proxy_type: str, barrier) -> str | None:
     return None
 
 
+@pytest.mark.slow
 def test_workers_opening_a_new_file_together_all_get_in(tmp_path):
     ctx = multiprocessing.get_context("fork")
     with ctx.Manager() as manager, ctx.Pool(len(PROXY_TYPES)) as pool:

@@ -81,6 +81,7 @@ def test_the_line_that_explains_a_final_state_is_written_with_it(backend):
     assert store.get_job(job_id) is None
 
 
+@pytest.mark.slow
 def test_a_stalled_job_reads_stalled_and_its_own_heartbeat_revives_it(backend):
     store = backend.store
     job_id, envelope = queue(backend, "skk")
@@ -109,6 +110,7 @@ def test_retry_goes_on_huey_schedule_where_huey_finds_it_when_due(backend):
     assert claim(backend, "pensiun", retry.ticket, "tok2").attempt == 2
 
 
+@pytest.mark.slow
 def test_a_waiting_job_whose_message_vanished_is_found_and_queued_again(backend):
     store = backend.store
     job_id, envelope = queue(backend, "pg_profesi")
@@ -126,6 +128,7 @@ def test_a_waiting_job_whose_message_vanished_is_found_and_queued_again(backend)
     assert claim(backend, "pg_profesi", ticket).job_id == job_id
 
 
+@pytest.mark.slow
 def test_a_queued_message_is_not_an_orphan_however_long_it_waits(backend):
     job_id, _ = queue(backend, "pg_akademik")
     wait_past_stall(backend, backend.store.get_job(job_id)["enqueuedAt"])

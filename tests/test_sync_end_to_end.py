@@ -61,6 +61,7 @@ def sync_all(force: bool = False) -> dict[str, dict]:
     return wait_for(finished, timeout=90, every=0.2)
 
 
+@pytest.mark.slow
 def test_every_type_lands_exactly_the_truth_through_a_real_consumer(
     job_settings, start_consumer, upstream, worker_env, database_url
 ):
@@ -87,6 +88,7 @@ def test_every_type_lands_exactly_the_truth_through_a_real_consumer(
         assert {r[0] for r in live_rows(database_url, table, "id")} == first_ids[proxy_type]
 
 
+@pytest.mark.slow
 @pytest.mark.redis_only
 def test_the_token_never_lands_in_redis_or_in_a_log(
     job_settings, start_consumer, upstream, worker_env, database_url
@@ -129,6 +131,7 @@ def test_the_token_never_lands_in_redis_or_in_a_log(
     assert "Executing" in consumer.log()  # the log was verbose, so the check means something
 
 
+@pytest.mark.slow
 def test_the_workers_own_log_lines_reach_the_consumer_log(
     job_settings, start_consumer, upstream, worker_env, database_url
 ):

@@ -74,6 +74,7 @@ def settings(siasn_settings: Settings, database_url: str) -> Settings:
     return siasn_settings.replace(database_url=database_url)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("proxy_type", PROXY_TYPES)
 def test_a_sync_ends_with_exactly_the_truth(
     fake_siasn: FakeSiasn, settings: Settings, database_url: str, proxy_type: str
@@ -121,6 +122,7 @@ def test_every_value_lands_as_prepared(
         assert stored == [rid, *expect[1:]]
 
 
+@pytest.mark.slow
 def test_page_boundaries_do_not_change_the_table(
     make_fake_siasn: Callable[..., FakeSiasn], siasn_settings: Settings, database_url: str
 ) -> None:
@@ -173,6 +175,7 @@ def test_a_run_that_lost_its_job_publishes_nothing(settings: Settings, database_
     assert_no_staging_left(database_url)
 
 
+@pytest.mark.slow
 def test_a_cancelled_run_stops_and_publishes_nothing(settings: Settings, database_url: str) -> None:
     sync_proxy("pangkat", StandInRun(settings))
     before = live_rows(database_url, "proxy_pangkat")
@@ -224,6 +227,7 @@ def assert_no_staging_left(database_url: str) -> None:
     assert left == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("concurrency", [1, 4])
 @pytest.mark.parametrize("proxy_type", PROXY_TYPES)
 def test_duplicates_removed_counts_the_upstreams_copies_not_the_walks_own_rereads(

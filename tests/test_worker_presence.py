@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tasks import jobs
 from tests.support.jobenv import wait_for
 
 
+@pytest.mark.slow
 def test_overview_counts_live_workers_and_flags_waiting_jobs_without_one(job_settings, start_consumer):
     jobs.request_sync("pangkat")
     health = jobs.overview()["backend"]
@@ -46,6 +49,7 @@ def test_overview_when_the_backend_is_unreachable_reports_it_instead_of_raising(
         use_backend(None)
 
 
+@pytest.mark.slow
 def test_workers_lists_each_live_consumer_with_its_kind_and_current_job(job_settings, start_consumer):
     import socket
 
