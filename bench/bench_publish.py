@@ -101,12 +101,12 @@ def sync_once(url: str, rows: int, page: int, label: str, changed: bool) -> None
         f"{where:<16} {label:<8} rows {published.total:>9,} (written {published.written:,}, "
         f"removed {published.removed:,})  "
         f"publish {published.total / publishing:>8,.0f}/s + tidy {tidying[0]:4.2f}s  "
-        f"stage {counts['received'] / staging:>7,.0f}/s "
-        f"(worker CPU {counts['received'] / staging_cpu:>7,.0f}/s)  "
+        f"stage {counts.received / staging:>7,.0f}/s "
+        f"(worker CPU {counts.received / staging_cpu:>7,.0f}/s)  "
         f"finalize {finalizing:5.2f}s  "
         f"all {published.total / (staging + finalizing + publishing + tidying[0]):>7,.0f}/s  "
-        f"rss +{rss:.0f} MB  (received {counts['received']:,}, "
-        f"derived {counts['ids_derived']}, load {os.getloadavg()[0]:.1f})",
+        f"rss +{rss:.0f} MB  (received {counts.received:,}, "
+        f"derived {counts.ids_derived}, load {os.getloadavg()[0]:.1f})",
         flush=True,
     )
 

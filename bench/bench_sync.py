@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 from bench_fetch import SeenStage, start_fake
@@ -36,6 +37,7 @@ from bench_fetch import SeenStage, start_fake
 from tasks.pipeline import sync_proxy
 from tasks.settings import Settings
 from tasks.siasn.client import SiasnClient, walk_pages
+from tasks.sink.ledger import RunEntry
 
 HERE = Path(__file__).resolve().parent
 CORES = os.cpu_count() or 1
@@ -61,6 +63,11 @@ class BenchRun:
 
     def log(self, line: str, level: str = "info") -> None:
         pass
+
+    def ledger_entry(self, state: str, error: str | None = None, **counts: Any) -> RunEntry:
+        """The ledger row the publish writes: a real one, so its cost is in the figures."""
+        return RunEntry("pangkat", self.job_id, state, int(time.time() * 1000), error=error,
+                        **counts)
 
 
 def settings_for(url: str, database_url: str) -> Settings:
