@@ -5,7 +5,7 @@ Layout (``P`` is the key prefix, default ``proxytui:``)::
     P job:<id>      hash   the record, plus private ticket / runToken / message
     P log:<id>      list   the job's log, JSON lines, capped at LOG_LIMIT
     P jobs:<type>   set    the ids of a type (one, except in the middle of a force)
-    P lastms:<type> string the last id timestamp, so ids stay unique within a millisecond
+    P lastms:<type> string the last id timestamp, so ids stay unique within a millisecond (1 h TTL)
     P workers       zset   worker id -> last heartbeat (ms)
     P slot:<type>:<ms> string the consumer that claimed a schedule slot (expires)
 
@@ -112,7 +112,7 @@ redis.call('DEL', KEYS[1])
 local last = tonumber(redis.call('GET', KEYS[2])) or 0
 local ms = now
 if ms <= last then ms = last + 1 end
-redis.call('SET', KEYS[2], ms)
+redis.call('SET', KEYS[2], ms, 'PX', 3600000)  -- needed only while the clock is near it
 local id = 'proxy-' .. ARGV[2] .. '-' .. ms
 local jk = P .. 'job:' .. id
 redis.call('HSET', jk, 'jobId', id, 'type', ARGV[2], 'state', 'waiting', 'progress', 0,
