@@ -98,7 +98,7 @@ def request_sync(
     backend = backend or current_backend()
     who = requested_by or operator_name()
     envelope = backend.envelopes.build(name)
-    log_line = f"Queued by {who}" + (" (forced)" if force else "")
+    log_line = text("job.log.queued_forced" if force else "job.log.queued", who=who)
     fresh_ms = int(backend.settings.fresh_for * 1000)
     answer = backend.store.request_sync(
         name, force, who, envelope, log_line, trigger=trigger, fresh_ms=fresh_ms

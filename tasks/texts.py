@@ -773,6 +773,107 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "metrics: {what} unreachable: {reason}",
         "id": "metrik: {what} tidak terjangkau: {reason}",
     },
+    # -- sink and job log --
+    "sink.url_unsupported": {
+        "en": "unsupported database URL {url!r}; use sqlite:///path/to/file.db "
+        "or postgresql://user:password@host/dbname",
+        "id": "URL basis data {url!r} tidak didukung; gunakan sqlite:///path/ke/berkas.db "
+        "atau postgresql://user:password@host/dbname",
+    },
+    "sink.sqlite_url_bad": {
+        "en": "{url!r} is not a SQLite URL; use sqlite:///path/to/proxytui.db",
+        "id": "{url!r} bukan URL SQLite; gunakan sqlite:///path/ke/proxytui.db",
+    },
+    "sink.sqlite_url_no_file": {
+        "en": "the SQLite URL names no file; use sqlite:///path/to/proxytui.db",
+        "id": "URL SQLite tidak menyebut berkas; gunakan sqlite:///path/ke/proxytui.db",
+    },
+    "sink.sqlite_no_directory": {
+        "en": "cannot create {directory} for the database: {reason}; "
+        "set PROXYTUI_DATABASE_URL to a writable location",
+        "id": "{directory} untuk basis data tidak dapat dibuat: {reason}; "
+        "arahkan PROXYTUI_DATABASE_URL ke lokasi yang dapat ditulisi",
+    },
+    "sink.sqlite_cannot_open": {
+        "en": "cannot open {path}: {reason}; check the path in PROXYTUI_DATABASE_URL "
+        "and its permissions",
+        "id": "{path} tidak dapat dibuka: {reason}; periksa path di PROXYTUI_DATABASE_URL "
+        "dan izinnya",
+    },
+    "sink.pg_driver_missing": {
+        "en": "PROXYTUI_DATABASE_URL points at PostgreSQL but psycopg is not installed; "
+        "run: pip install 'proxytui[postgres]'",
+        "id": "PROXYTUI_DATABASE_URL menunjuk ke PostgreSQL tetapi psycopg belum terpasang; "
+        "jalankan: pip install 'proxytui[postgres]'",
+    },
+    "sink.pg_cannot_connect": {
+        "en": "cannot connect to {database}: {reason}; check PROXYTUI_DATABASE_URL "
+        "and that the server is up",
+        "id": "tidak dapat terhubung ke {database}: {reason}; periksa PROXYTUI_DATABASE_URL "
+        "dan pastikan servernya berjalan",
+    },
+    "sink.pg_no_row": {
+        "en": "PostgreSQL answered a one-row query with no row; check the server's log "
+        "and run the sync again",
+        "id": "PostgreSQL menjawab kueri satu baris tanpa baris; periksa log server "
+        "dan jalankan sinkronisasi lagi",
+    },
+    "sink.record_run_failed": {
+        "en": "cannot record the run {jobId} in {database}: {reason}; check that the "
+        "database is up and accepts writes",
+        "id": "run {jobId} tidak dapat dicatat di {database}: {reason}; pastikan basis "
+        "data berjalan dan dapat ditulisi",
+    },
+    "sink.ids_still_repeat": {
+        "en": "{table}: cannot give rows unique ids, {ids} still repeat after derivation; "
+        "nothing was published. Report this with the job id: derived ids should never "
+        "repeat",
+        "id": "{table}: baris tidak dapat diberi id unik, {ids} masih berulang setelah "
+        "penurunan; tidak ada yang diterbitkan. Laporkan ini dengan id job-nya: id "
+        "turunan semestinya tidak pernah berulang",
+    },
+    "sink.fence_lost": {
+        "en": "{table}: this run no longer owns its job; publish rolled back, the live rows "
+        "are unchanged",
+        "id": "{table}: proses ini tidak lagi memiliki job-nya; penerbitan dibatalkan, "
+        "baris live tidak berubah",
+    },
+    "sink.staging_closed": {
+        "en": "staging table {name} was already published or discarded; nothing more can "
+        "be written to it, run the sync again",
+        "id": "tabel staging {name} sudah diterbitkan atau dibuang; tidak ada lagi yang "
+        "dapat ditulis ke sana, jalankan sinkronisasi lagi",
+    },
+    "sink.columns_missing": {
+        "en": "table {table} exists but lacks columns {columns}; add them (ALTER TABLE ... "
+        "ADD COLUMN) or drop the table so it is recreated",
+        "id": "tabel {table} ada tetapi tidak memiliki kolom {columns}; tambahkan (ALTER "
+        "TABLE ... ADD COLUMN) atau hapus tabelnya agar dibuat ulang",
+    },
+    "sink.reader.driver_missing": {
+        "en": "psycopg is not installed (pip install 'proxytui[postgres]')",
+        "id": "psycopg belum terpasang (pip install 'proxytui[postgres]')",
+    },
+    "sink.reader.url_unsupported": {
+        "en": "unsupported database URL; use sqlite:///path or postgresql://...",
+        "id": "URL basis data tidak didukung; gunakan sqlite:///path atau postgresql://...",
+    },
+    "siasn.reason.not_json": {
+        "en": "body is not JSON ({contentType}): {snippet}",
+        "id": "isi jawaban bukan JSON ({contentType}): {snippet}",
+    },
+    "siasn.reason.no_rows": {
+        "en": "no list of objects under {key!r}",
+        "id": "tidak ada daftar objek di bawah {key!r}",
+    },
+    "job.log.queued": {
+        "en": "Queued by {who}",
+        "id": "Diantrekan oleh {who}",
+    },
+    "job.log.queued_forced": {
+        "en": "Queued by {who} (forced)",
+        "id": "Diantrekan oleh {who} (dipaksa)",
+    },
 }
 
 

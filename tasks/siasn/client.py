@@ -44,6 +44,7 @@ from tasks.catalog import ProxyType, get_proxy_type
 from tasks.clean import Novelty, parse_json
 from tasks.settings import Settings, get_settings
 from tasks.siasn.errors import BadResponse, PageLoop, TokenRejected, UpstreamUnavailable
+from tasks.texts import text
 
 log = logging.getLogger(__name__)
 
@@ -250,12 +251,11 @@ class SiasnClient:
             payload = parse_json(body)
         except ValueError:
             ctype = headers.get("Content-Type", "?")
-            raise BadResponse(
-                spec.path, offset, f"body is not JSON ({ctype}): {_snippet(body)}"
-            ) from None
+            reason = text("siasn.reason.not_json", contentType=ctype, snippet=_snippet(body))
+            raise BadResponse(spec.path, offset, reason) from None
         rows = payload.get(spec.rows_key) if isinstance(payload, dict) else None
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise BadResponse(spec.path, offset, f"no list of objects under {spec.rows_key!r}")
+            raise BadResponse(spec.path, offset, text("siasn.reason.no_rows", key=spec.rows_key))
         return Page(offset, rows, _total(payload, spec.total_key), limit)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
@@ -313,8 +313,8 @@ def _total(payload: dict, key: str | None) -> int | None:
 
 
 def _snippet(body: bytes, size: int = 120) -> str:
-    text = body[:size].decode("utf-8", "replace").replace("\n", " ")
-    return repr(text + ("..." if len(body) > size else ""))
+    head = body[:size].decode("utf-8", "replace").replace("\n", " ")
+    return repr(head + ("..." if len(body) > size else ""))
 
 
 # --- the walk -----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from tasks.sink.base import (
     SinkSchemaError,
     StagedTable,
 )
+from tasks.texts import text
 
 __all__ = [
     "FenceLost",
@@ -43,7 +44,4 @@ def open_sink(database_url: str) -> Sink:
         from tasks.sink.postgres import PostgresSink
 
         return PostgresSink(url)
-    raise SinkConfigError(
-        f"unsupported database URL {url.split('@')[-1]!r}; use sqlite:///path/to/file.db "
-        "or postgresql://user:password@host/dbname"
-    )
+    raise SinkConfigError(text("sink.url_unsupported", url=url.split("@")[-1]))

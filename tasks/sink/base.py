@@ -27,6 +27,7 @@ from tasks.clean import Novelty, Rejected, RowFacts, preparer_for, row_facts, ro
 from tasks.contract import FinalizeCounts
 from tasks.errors import JobCancelled, PermanentFailure, ProxytuiError
 from tasks.sink.ledger import DEFAULT_KEEP, RunEntry
+from tasks.texts import text
 
 log = logging.getLogger(__name__)
 
@@ -272,8 +273,11 @@ class StagedTable(ABC):
                 clashes = self._collisions()
                 if clashes:
                     raise SinkError(
-                        f"{self.table.name}: cannot give rows unique ids, "
-                        f"{', '.join(map(repr, clashes))} still repeat after derivation"
+                        text(
+                            "sink.ids_still_repeat",
+                            table=self.table.name,
+                            ids=", ".join(map(repr, clashes)),
+                        )
                     )
             distinct, rejected = self._execute(
                 f"SELECT count(*), count(_reject) FROM {s}"
@@ -351,10 +355,7 @@ class StagedTable(ABC):
                 if ledger is not None:
                     self._write_run(ledger(Published(total, written, removed)), keep)
                 if not fence():
-                    raise FenceLost(
-                        f"{self.table.name}: this run no longer owns its job; "
-                        "publish rolled back, the live rows are unchanged"
-                    )
+                    raise FenceLost(text("sink.fence_lost", table=self.table.name))
             published = Published(total=total, written=written, removed=removed)
             if on_commit is not None:
                 on_commit(published)
@@ -429,7 +430,7 @@ class StagedTable(ABC):
 
     def _ensure_open(self) -> None:
         if self._closed:
-            raise SinkError(f"staging table {self.name} was already published or discarded")
+            raise SinkError(text("sink.staging_closed", name=self.name))
 
 
 class Sink(ABC):
@@ -480,8 +481,7 @@ def check_columns(label: str, table: TableSpec, have: set[str]) -> None:
     missing = [n for n in table.column_names if n not in have]
     if missing:
         raise SinkSchemaError(
-            f"table {label} exists but lacks columns {', '.join(missing)}; "
-            "add them (ALTER TABLE ... ADD COLUMN) or drop the table so it is recreated"
+            text("sink.columns_missing", table=label, columns=", ".join(missing))
         )
 
 

@@ -32,6 +32,7 @@ from tasks.sink.ledger import (
     summary_from_rows,
     summary_sql,
 )
+from tasks.texts import text
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,8 @@ READ_TIMEOUT = 3.0  # seconds: connect timeout, and how long a read waits for a 
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:200]
+    said = str(exc).strip() or type(exc).__name__
+    return said.splitlines()[0][:200]
 
 
 class LedgerReader(ABC):
@@ -139,9 +140,7 @@ class PostgresLedgerReader(LedgerReader):
         try:
             import psycopg
         except ImportError:
-            raise DatasetUnavailable(
-                self.label, "psycopg is not installed (pip install 'proxytui[postgres]')"
-            ) from None
+            raise DatasetUnavailable(self.label, text("sink.reader.driver_missing")) from None
         with self._lock:
             try:
                 if self._conn is None or self._conn.closed or self._pid != os.getpid():
@@ -190,6 +189,4 @@ def open_ledger_reader(database_url: str) -> LedgerReader:
             raise DatasetUnavailable(url, str(exc)) from None
     if scheme in ("postgresql", "postgres"):
         return PostgresLedgerReader(url)
-    raise DatasetUnavailable(
-        mask_url(url), "unsupported database URL; use sqlite:///path or postgresql://..."
-    )
+    raise DatasetUnavailable(mask_url(url), text("sink.reader.url_unsupported"))

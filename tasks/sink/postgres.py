@@ -44,6 +44,7 @@ from tasks.sink.base import (
     staging_prefix,
 )
 from tasks.sink.ledger import DEFAULT_KEEP, POSTGRES, RunEntry, ensure_ledger, write_run
+from tasks.texts import text
 
 if TYPE_CHECKING:
     import psycopg
@@ -56,7 +57,7 @@ def one_value(cursor: psycopg.Cursor[Any]) -> Any:
     """The single value a one-row query answers with (every caller's query always has a row)."""
     row = cursor.fetchone()
     if row is None:
-        raise SinkError("PostgreSQL answered a one-row query with no row")
+        raise SinkError(text("sink.pg_no_row"))
     return row[0]
 
 PG_TYPES = {
@@ -77,10 +78,7 @@ def _psycopg() -> Any:
     try:
         import psycopg
     except ImportError:
-        raise MissingDriver(
-            "PROXYTUI_DATABASE_URL points at PostgreSQL but psycopg is not installed; "
-            "run: pip install 'proxytui[postgres]'"
-        ) from None
+        raise MissingDriver(text("sink.pg_driver_missing")) from None
     return psycopg
 
 
@@ -329,8 +327,7 @@ class PostgresSink(Sink):
             )
         except psycopg.OperationalError as exc:
             raise SinkError(
-                f"cannot connect to {self.label}: {exc}".strip()
-                + "; check PROXYTUI_DATABASE_URL and that the server is up"
+                text("sink.pg_cannot_connect", database=self.label, reason=str(exc).strip())
             ) from exc
 
     def staging(self, proxy: ProxyType) -> PostgresStagedTable:
@@ -362,7 +359,12 @@ class PostgresSink(Sink):
                     write_run(conn, POSTGRES, entry, keep)
             except psycopg.Error as exc:
                 raise SinkError(
-                    f"cannot record the run {entry.job_id} in {self.label}: {exc}"
+                    text(
+                        "sink.record_run_failed",
+                        jobId=entry.job_id,
+                        database=self.label,
+                        reason=str(exc).strip(),
+                    )
                 ) from exc
 
 

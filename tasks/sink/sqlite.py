@@ -36,6 +36,7 @@ from tasks.sink.base import (
 )
 from tasks.sink.ledger import DEFAULT_KEEP, SQLITE, RunEntry, ensure_ledger, write_run
 from tasks.sqlite_wal import use_wal
+from tasks.texts import text
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +62,10 @@ _MAX_PARAMS = 32_000
 def path_from_url(url: str) -> Path:
     """``sqlite:///abs/path.db`` or ``sqlite:///rel.db`` -> a Path (``~`` expanded)."""
     if not url.startswith("sqlite:///"):
-        raise SinkConfigError(f"{url!r} is not a SQLite URL; use sqlite:///path/to/proxytui.db")
+        raise SinkConfigError(text("sink.sqlite_url_bad", url=url))
     raw = url[len("sqlite:///") :]
     if not raw:
-        raise SinkConfigError("the SQLite URL names no file; use sqlite:///path/to/proxytui.db")
+        raise SinkConfigError(text("sink.sqlite_url_no_file"))
     return Path(raw).expanduser()
 
 
@@ -194,15 +195,14 @@ class SqliteSink(Sink):
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise SinkConfigError(
-                f"cannot create {path.parent} for the database: {exc}; "
-                "set PROXYTUI_DATABASE_URL to a writable location"
+                text("sink.sqlite_no_directory", directory=path.parent, reason=exc)
             ) from exc
 
     def connect(self) -> sqlite3.Connection:
         try:
             return connect(self.path)
         except sqlite3.Error as exc:
-            raise SinkError(f"cannot open {self.path}: {exc}") from exc
+            raise SinkError(text("sink.sqlite_cannot_open", path=self.path, reason=exc)) from exc
 
     def staging(self, proxy: ProxyType) -> SqliteStagedTable:
         conn = self.connect()
@@ -239,7 +239,9 @@ class SqliteSink(Sink):
                 raise
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise SinkError(f"cannot record the run {entry.job_id} in {self.path}: {exc}") from exc
+            raise SinkError(
+                text("sink.record_run_failed", jobId=entry.job_id, database=self.path, reason=exc)
+            ) from exc
         finally:
             conn.close()
 
