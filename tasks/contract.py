@@ -14,6 +14,15 @@ from typing import Any, Literal, TypedDict
 JobState = Literal["waiting", "active", "delayed", "stalled", "completed", "failed"]
 RunState = Literal["completed", "failed", "cancelled"]
 Trigger = Literal["dashboard", "cli", "api", "schedule"]
+TRIGGERS: tuple[Trigger, ...] = ("dashboard", "cli", "api", "schedule")
+
+
+def as_trigger(value: object) -> Trigger | None:
+    """A stored trigger read back: one of ours, else None (records from older builds)."""
+    for trigger in TRIGGERS:
+        if value == trigger:
+            return trigger
+    return None
 
 
 # -- the contract's JSON ---------------------------------------------------------------
@@ -136,6 +145,7 @@ class LastRun(TypedDict):
     jobId: str
     finishedAt: int
     state: RunState
+    durationMs: int | None
 
 
 class Dataset(TypedDict):
@@ -148,9 +158,9 @@ class Dataset(TypedDict):
     lastRun: LastRun | None
 
 
-class TypeRow(TypedDict, total=False):
-    """One proxy type in the overview; ``dataset``, ``schedule``, ``nextRunAt`` may be absent
-    where the ledger is not wired in."""
+class TypeRow(TypedDict):
+    """One proxy type in the overview: its current job, what its table holds (``dataset``,
+    None when the destination database cannot be read) and its schedule."""
 
     type: str
     title: str
@@ -161,7 +171,7 @@ class TypeRow(TypedDict, total=False):
     nextRunAt: int | None
 
 
-class Overview(TypedDict, total=False):
+class Overview(TypedDict):
     """`tasks.jobs.overview`: never raises; each half says whether it could be read."""
 
     now: int | None
@@ -194,6 +204,44 @@ class HistoryRun(TypedDict):
     retries: int | None
     expectedTotal: int | None
     error: str | None
+
+
+class History(TypedDict):
+    """`tasks.jobs.history`: finished runs, newest first, of one type (``type``) or all."""
+
+    type: str | None
+    runs: list[HistoryRun]
+
+
+class ScheduleRow(TypedDict):
+    type: str
+    expression: str | None
+    nextRunAt: int | None
+
+
+class Schedules(TypedDict):
+    """`tasks.jobs.schedules`: every type's cron expression and next slot."""
+
+    timezone: str
+    types: list[ScheduleRow]
+
+
+class CleanupAnswer(TypedDict):
+    """`tasks.jobs.cleanup`; ``removed`` repeats ``cleaned`` under the web page's name."""
+
+    success: bool
+    message: str
+    cleaned: int
+    removed: int
+    breakdown: dict[str, int]
+
+
+class JobStatus(JobRecord, total=False):
+    """`tasks.jobs.job_status`: the record and its log, or ``found: false`` and why."""
+
+    found: bool
+    message: str
+    log: list[dict[str, Any]]
 
 
 # -- what stores and sinks return --------------------------------------------------------

@@ -17,7 +17,24 @@ from typing import Any
 
 from tasks.backend import Backend, current_backend
 from tasks.catalog import CATALOG, PROXY_TYPES, get_proxy_type
-from tasks.contract import JobRecord, RequestOutcome
+from tasks.contract import (
+    BackendHealth,
+    CleanupAnswer,
+    DatabaseHealth,
+    Dataset,
+    History,
+    JobRecord,
+    JobStatus,
+    LastFailure,
+    LastRun,
+    LastSuccess,
+    Overview,
+    RequestOutcome,
+    Schedules,
+    SyncAnswer,
+    Trigger,
+    TypeRow,
+)
 from tasks.errors import (
     BackendUnavailable,
     DatasetUnavailable,
@@ -87,9 +104,9 @@ def request_sync(
     proxy_type: str,
     force: bool = False,
     requested_by: str | None = None,
-    trigger: str = "cli",
+    trigger: Trigger = "cli",
     backend: Backend | None = None,
-) -> dict[str, Any]:
+) -> SyncAnswer:
     """Start a sync unless one is running, or the last one completed less than
     ``fresh_for`` ago (then return that one); ``force`` replaces whatever exists.
     ``trigger`` says which interface asked (dashboard, cli, api, schedule).
@@ -113,11 +130,11 @@ def request_sync(
             "message": _queued_message(name, job["jobId"], force, answer, fresh_ms),
         }
     state = job["state"]
-    if state in FINISHED_STATES:
+    if state == "completed":  # the store answers with a finished job only while it is fresh
         minutes = _minutes_ago(answer.now, job.get("finishedAt"))
         return {
             "success": True,
-            "status": state,
+            "status": "completed",
             "jobId": job["jobId"],
             "lastSync": {
                 "finishedAt": job.get("finishedAt"),
@@ -158,7 +175,7 @@ def _queued_message(
     return text("dataset.queued_retry", type=name, jobId=job_id, minutesAgo=minutes, error=error)
 
 
-def job_status(job_id: str, backend: Backend | None = None) -> dict[str, Any]:
+def job_status(job_id: str, backend: Backend | None = None) -> JobStatus:
     """The record of one job, with its log; ``found: false`` when it does not exist.
 
     Raises InvalidJobId for an id not of our form, BackendUnavailable."""
@@ -167,7 +184,7 @@ def job_status(job_id: str, backend: Backend | None = None) -> dict[str, Any]:
     return _status(job_id, *backend.store.get_job_with_log(job_id))
 
 
-async def job_status_async(job_id: str, backend: Backend | None = None) -> dict[str, Any]:
+async def job_status_async(job_id: str, backend: Backend | None = None) -> JobStatus:
     """`job_status` for an event loop: the HTTP API answers status polls without a
     thread per request."""
     validate_job_id(job_id)
@@ -177,13 +194,13 @@ async def job_status_async(job_id: str, backend: Backend | None = None) -> dict[
 
 def _status(
     job_id: str, record: JobRecord | None, log: list[dict[str, Any]]
-) -> dict[str, Any]:
+) -> JobStatus:
     if record is None:
         return {"found": False, "jobId": job_id, "message": text("job.not_found", jobId=job_id)}
     return {"found": True, **record, "log": log}
 
 
-def type_status(proxy_type: str, backend: Backend | None = None) -> dict[str, Any]:
+def type_status(proxy_type: str, backend: Backend | None = None) -> JobStatus:
     """`job_status` of the type's current job: the one the dashboard shows and a plain
     `request_sync` would answer with. ``found: false`` (with ``type``) when it has none.
 
@@ -196,7 +213,9 @@ def type_status(proxy_type: str, backend: Backend | None = None) -> dict[str, An
     return job_status(job["jobId"], backend)
 
 
-def list_jobs(proxy_type: str | None = None, backend: Backend | None = None) -> dict[str, Any]:
+def list_jobs(
+    proxy_type: str | None = None, backend: Backend | None = None
+) -> dict[str, list[JobRecord]]:
     """Every job, grouped by state, newest first."""
     types = [get_proxy_type(proxy_type).name] if proxy_type else list(PROXY_TYPES)
     backend = backend or current_backend()
@@ -234,7 +253,7 @@ def cleanup(
     proxy_type: str | None = None,
     states: Iterable[str] | None = None,
     backend: Backend | None = None,
-) -> dict[str, Any]:
+) -> CleanupAnswer:
     """Remove the jobs of a type (or of all types) that are in ``states`` (None: all).
 
     A running job goes only when ``active`` (or ``stalled``, for a stalled one) is
@@ -256,22 +275,23 @@ def cleanup(
     }
 
 
-def overview(backend: Backend | None = None) -> dict[str, Any]:
+def overview(backend: Backend | None = None) -> Overview:
     """One row per proxy type plus the health of the job store and of the destination
     database: one job-store round trip and one ledger query, whatever the history.
     Never raises for an unreachable job store or database (``backend.reachable`` and
     ``database.reachable`` say so, and the other half still works)."""
     backend = backend or current_backend()
-    health: dict[str, Any] = {
-        "kind": backend.kind,
-        "url": backend.settings.backend_label,
-        "reachable": True,
-        "error": None,
-        "workers": 0,
-        "queued": 0,
-        "scheduled": 0,
-    }
-    jobs: dict[str, Any] = dict.fromkeys(PROXY_TYPES)
+    health = BackendHealth(
+        kind=backend.kind,
+        url=backend.settings.backend_label,
+        reachable=True,
+        error=None,
+        workers=0,
+        queued=0,
+        scheduled=0,
+        noWorker=False,
+    )
+    jobs: dict[str, JobRecord | None] = dict.fromkeys(PROXY_TYPES)
     now = None
     try:
         snap = backend.store.overview(list(PROXY_TYPES))
@@ -281,34 +301,35 @@ def overview(backend: Backend | None = None) -> dict[str, Any]:
     else:
         jobs = snap["jobs"]
         now = snap["now"]
-        health.update(workers=snap["workers"], queued=snap["queued"], scheduled=snap["scheduled"])
+        health["workers"] = snap["workers"]
+        health["queued"] = snap["queued"]
+        health["scheduled"] = snap["scheduled"]
     waiting = any(job and job["state"] == "waiting" for job in jobs.values())
     health["noWorker"] = bool(health["reachable"] and waiting and health["workers"] == 0)
-    database: dict[str, Any] = {
-        "url": mask_url(backend.settings.database_url),
-        "reachable": True,
-        "error": None,
-    }
+    database = DatabaseHealth(
+        url=mask_url(backend.settings.database_url), reachable=True, error=None
+    )
     latest: dict[str, Latest] | None = None
     try:
         latest = backend.ledger.latest(PROXY_TYPES)
     except DatasetUnavailable as exc:
-        database.update(reachable=False, error=exc.reason)
+        database["reachable"] = False
+        database["error"] = exc.reason
     schedule = load_schedule(backend.settings)
     clock = now if now is not None else int(time.time() * 1000)
     rows = [
-        {
-            "type": name,
-            "title": CATALOG[name].title,
-            "titleId": CATALOG[name].title_id,
-            "job": jobs.get(name),
-            "dataset": dataset_block(latest[name]) if latest is not None else None,
-            "schedule": schedule.expressions.get(name),
-            "nextRunAt": schedule.next_run_ms(name, clock),
-        }
+        TypeRow(
+            type=name,
+            title=CATALOG[name].title,
+            titleId=CATALOG[name].title_id,
+            job=jobs.get(name),
+            dataset=dataset_block(latest[name]) if latest is not None else None,
+            schedule=schedule.expressions.get(name),
+            nextRunAt=schedule.next_run_ms(name, clock),
+        )
         for name in PROXY_TYPES
     ]
-    return {"now": now, "backend": health, "database": database, "types": rows}
+    return Overview(now=now, backend=health, database=database, types=rows)
 
 
 def workers(backend: Backend | None = None) -> dict[str, Any]:
@@ -337,40 +358,40 @@ def workers(backend: Backend | None = None) -> dict[str, Any]:
     return {"now": now, "workers": found}
 
 
-def dataset_block(latest: Latest) -> dict[str, Any]:
+def dataset_block(latest: Latest) -> Dataset:
     """The overview's ``dataset`` of one type, from its newest runs in the ledger."""
     ok, failure, last = latest.last_success, latest.last_failure, latest.last_run
-    return {
-        "rows": ok.rows if ok else None,
-        "publishedAt": ok.finished_at if ok else None,
-        "lastSuccess": None if ok is None else {
-            "jobId": ok.job_id,
-            "finishedAt": ok.finished_at,
-            "durationMs": ok.duration_ms,
-            "rows": ok.rows,
-            "written": ok.written,
-            "removed": ok.removed,
-            "trigger": ok.trigger,
-            "requestedBy": ok.requested_by,
-        },
-        "lastFailure": None if failure is None else {
-            "jobId": failure.job_id,
-            "finishedAt": failure.finished_at,
-            "state": failure.state,
-            "error": failure.error,
-        },
-        "lastRun": None if last is None else {
-            "jobId": last.job_id,
-            "finishedAt": last.finished_at,
-            "state": last.state,
-            "durationMs": last.duration_ms,
-        },
-    }
+    return Dataset(
+        rows=ok.rows if ok else None,
+        publishedAt=ok.finished_at if ok else None,
+        lastSuccess=None if ok is None else LastSuccess(
+            jobId=ok.job_id,
+            finishedAt=ok.finished_at,
+            durationMs=ok.duration_ms,
+            rows=ok.rows,
+            written=ok.written,
+            removed=ok.removed,
+            trigger=ok.trigger,
+            requestedBy=ok.requested_by,
+        ),
+        lastFailure=None if failure is None else LastFailure(
+            jobId=failure.job_id,
+            finishedAt=failure.finished_at,
+            state="cancelled" if failure.state == "cancelled" else "failed",
+            error=failure.error,
+        ),
+        lastRun=None if last is None else LastRun(
+            jobId=last.job_id,
+            finishedAt=last.finished_at,
+            state=last.state,
+            durationMs=last.duration_ms,
+        ),
+    )
 
 
 def history(
     proxy_type: str | None = None, limit: int = 50, backend: Backend | None = None
-) -> dict[str, Any]:
+) -> History:
     """Finished runs from the ledger, newest first: of one type, or of all.
 
     Raises UnknownProxyType, InvalidLimit (outside 1..1000), DatasetUnavailable."""
@@ -382,7 +403,7 @@ def history(
     return {"type": name, "runs": [run.as_contract() for run in runs]}
 
 
-def schedules(backend: Backend | None = None) -> dict[str, Any]:
+def schedules(backend: Backend | None = None) -> Schedules:
     """Every type's schedule (PROXYTUI_SCHEDULE) and its next slot, in the schedule's zone.
 
     Needs no job store or database. Raises ScheduleError for a bad PROXYTUI_SCHEDULE."""

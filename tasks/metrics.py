@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -32,6 +31,7 @@ from prometheus_client.registry import Collector
 from tasks import jobs
 from tasks.backend import Backend, current_backend
 from tasks.catalog import PROXY_TYPES
+from tasks.contract import TypeRow
 from tasks.errors import DatasetUnavailable
 from tasks.sink.ledger import RUN_STATES
 from tasks.texts import text
@@ -81,7 +81,7 @@ class OverviewCollector(Collector):
         yield from self._schedule(view["types"])
 
     def _dataset(
-        self, rows: list[dict[str, Any]], totals: dict[tuple[str, str], int]
+        self, rows: list[TypeRow], totals: dict[tuple[str, str], int]
     ) -> Iterator[Metric]:
         labels = ["type"]
         dataset_rows = GaugeMetricFamily(
@@ -101,15 +101,17 @@ class OverviewCollector(Collector):
             labels=["type", "state"],
         )
         for row in rows:
-            dataset = row["dataset"] or {}
-            if dataset.get("rows") is not None:
+            dataset = row["dataset"]
+            if dataset is None:
+                continue
+            if dataset["rows"] is not None:
                 dataset_rows.add_metric([row["type"]], dataset["rows"])
-            if dataset.get("publishedAt") is not None:
+            if dataset["publishedAt"] is not None:
                 success.add_metric([row["type"]], _seconds(dataset["publishedAt"]))
-            if dataset.get("lastFailure"):
+            if dataset["lastFailure"] is not None:
                 failure.add_metric([row["type"]], _seconds(dataset["lastFailure"]["finishedAt"]))
-            last = dataset.get("lastRun")
-            if last and last.get("durationMs") is not None:
+            last = dataset["lastRun"]
+            if last is not None and last["durationMs"] is not None:
                 duration.add_metric([row["type"], last["state"]], last["durationMs"] / 1000)
         runs = CounterMetricFamily(
             "proxytui_runs", "finished runs recorded in the ledger by type and state",
@@ -120,7 +122,7 @@ class OverviewCollector(Collector):
                 runs.add_metric([proxy_type, state], totals.get((proxy_type, state), 0))
         yield from (dataset_rows, success, failure, duration, runs)
 
-    def _schedule(self, rows: list[dict[str, Any]]) -> Iterator[Metric]:
+    def _schedule(self, rows: list[TypeRow]) -> Iterator[Metric]:
         upcoming = GaugeMetricFamily(
             "proxytui_next_run_timestamp_seconds", "the next schedule slot of the type",
             labels=["type"],

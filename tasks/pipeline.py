@@ -16,6 +16,7 @@ import time
 from typing import Any, Protocol
 
 from tasks.catalog import ProxyType, get_proxy_type
+from tasks.contract import RunState
 from tasks.settings import Settings
 from tasks.siasn.client import PageEvent, SiasnClient, walk_pages
 from tasks.siasn.token import resolve_token
@@ -53,7 +54,9 @@ class Run(Protocol):
 
     def log(self, line: str, level: str = "info") -> None: ...
 
-    def ledger_entry(self, state: str, error: str | None = None, **counts: Any) -> RunEntry:
+    def ledger_entry(
+        self, state: RunState, error: str | None = None, **counts: Any
+    ) -> RunEntry:
         """The run's row for the run ledger, as it ends now."""
         ...
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from tasks.contract import RunState, as_trigger
 from tasks.settings import Settings
 from tasks.sink import open_sink
 from tasks.sink.ledger import RunEntry
@@ -29,7 +30,7 @@ def now_ms() -> int:
 
 def entry_for_attempt(
     attempt: Attempt,
-    state: str,
+    state: RunState,
     duration_ms: int | None,
     error: str | None = None,
     **counts: Any,
@@ -41,7 +42,7 @@ def entry_for_attempt(
         state=state,
         finished_at=now_ms(),
         attempt=attempt.attempt,
-        trigger=attempt.trigger,
+        trigger=as_trigger(attempt.trigger),
         requested_by=attempt.requested_by,
         forced=attempt.forced,
         queued_at=attempt.queued_at,
@@ -52,7 +53,9 @@ def entry_for_attempt(
     )
 
 
-def entry_for_record(record: Mapping[str, Any], state: str, error: str | None) -> RunEntry:
+def entry_for_record(
+    record: Mapping[str, Any], state: RunState, error: str | None
+) -> RunEntry:
     """The ledger row of a job given up on from outside its run (the reaper)."""
     finished = int(record.get("finishedAt") or now_ms())
     started = record.get("startedAt")
@@ -62,7 +65,7 @@ def entry_for_record(record: Mapping[str, Any], state: str, error: str | None) -
         state=state,
         finished_at=finished,
         attempt=record.get("attemptsMade"),
-        trigger=record.get("trigger"),
+        trigger=as_trigger(record.get("trigger")),
         requested_by=record.get("requestedBy"),
         forced=bool(record.get("forced")),
         queued_at=record.get("createdAt"),

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from tasks.backend import Backend
+from tasks.contract import RunState
 from tasks.errors import AttemptTimedOut, BackendUnavailable, JobCancelled, PermanentFailure
 from tasks.run_ledger import entry_for_attempt, record_run
 from tasks.settings import Settings
@@ -113,7 +114,9 @@ class RunContext:
             self.cancelled.set()
         return current
 
-    def ledger_entry(self, state: str, error: str | None = None, **counts: Any) -> RunEntry:
+    def ledger_entry(
+        self, state: RunState, error: str | None = None, **counts: Any
+    ) -> RunEntry:
         """This run's row for the run ledger, as it ends now (counts: rows, written, ...)."""
         duration = int((time.monotonic() - self.began) * 1000)
         return entry_for_attempt(self.attempt, state, duration, error, **counts)

@@ -18,6 +18,7 @@ import threading
 
 from tasks import jobs
 from tasks.backend import Backend
+from tasks.contract import SyncAnswer
 from tasks.errors import BackendUnavailable
 from tasks.schedule import Schedule, load_schedule, to_ms
 from tasks.texts import text
@@ -113,7 +114,7 @@ class Scheduler(threading.Thread):
         self._tell(proxy_type, shown, answer)
         return True
 
-    def _tell(self, proxy_type: str, shown: str, answer: dict) -> None:
+    def _tell(self, proxy_type: str, shown: str, answer: SyncAnswer) -> None:
         """The outcome, in the worker's log and (when nothing was queued) the job's."""
         job_id = answer["jobId"]
         if answer["status"] == "queued":

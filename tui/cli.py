@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tasks import argtypes
@@ -58,7 +58,7 @@ def history_limit(value: str) -> int:
     return int(value)
 
 
-def emit(answer: dict[str, Any], as_json: bool, render: Callable[[dict], str]) -> None:
+def emit(answer: Mapping[str, Any], as_json: bool, render: Callable[[Any], str]) -> None:
     if as_json:
         sys.stdout.write(json.dumps(answer, ensure_ascii=False, indent=2) + "\n")
     else:
@@ -91,7 +91,7 @@ def say(line: str) -> None:
     sys.stderr.flush()
 
 
-def wait_for_job(answer: dict[str, Any], timeout: float | None, as_json: bool) -> int:
+def wait_for_job(answer: Mapping[str, Any], timeout: float | None, as_json: bool) -> int:
     """Follow the job `request_sync` answered with until it ends; print its status as
     `status` does.
 

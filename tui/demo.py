@@ -18,7 +18,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,7 @@ from platformdirs import user_data_dir
 from tasks import argtypes, jobs
 from tasks.backend import Backend, open_backend, use_backend
 from tasks.catalog import PROXY_TYPES
+from tasks.contract import JobStatus
 from tasks.runner import hand_back_all
 from tasks.settings import get_settings
 from tasks.siasn.fake import FakeSiasn, Faults
@@ -120,7 +121,7 @@ def stop_demo(demo: Demo) -> None:
     demo.backend.close()
 
 
-def run_all(demo: Demo, timeout: float = HEADLESS_TIMEOUT) -> list[dict[str, Any]]:
+def run_all(demo: Demo, timeout: float = HEADLESS_TIMEOUT) -> list[JobStatus]:
     """Request all five syncs and wait until each has finished; their records."""
     ids = [jobs.request_sync(name, requested_by="demo")["jobId"] for name in PROXY_TYPES]
     deadline = time.monotonic() + timeout
@@ -133,7 +134,7 @@ def run_all(demo: Demo, timeout: float = HEADLESS_TIMEOUT) -> list[dict[str, Any
         time.sleep(0.2)
 
 
-def summary_table(records: list[dict[str, Any]]) -> str:
+def summary_table(records: Sequence[Mapping[str, Any]]) -> str:
     """Rows, duplicates removed and duration per type, one line each, plus a total."""
     head = f"{'type':<12} {'state':<10} {'rows':>8} {'duplicates':>10} {'seconds':>8}"
     lines = [head, "-" * len(head)]
@@ -156,7 +157,7 @@ def summary_table(records: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def all_succeeded(records: list[dict[str, Any]]) -> bool:
+def all_succeeded(records: Sequence[Mapping[str, Any]]) -> bool:
     return all(
         r.get("state") == "completed" and (r.get("result") or {}).get("success") for r in records
     )

@@ -8,6 +8,7 @@ CLI and every screen of the dashboard say the same thing the same way.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -160,7 +161,7 @@ def job_duration(job: dict[str, Any]) -> float | None:
     return duration
 
 
-def attempt_number(job: dict[str, Any]) -> int:
+def attempt_number(job: Mapping[str, Any]) -> int:
     """The attempt a job is on: the one running or that ran last, else the next one.
 
     A waiting job that never ran is on attempt 1 (of 3); the CLI and the dashboard both

@@ -6,6 +6,7 @@ fields and tasks.texts, so the CLI says what the dashboard says.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tasks.jobs import RUNNING_STATES
@@ -13,11 +14,11 @@ from tasks.texts import text
 from tui.format import attempt_number, fmt_duration, fmt_time, fmt_time_in_zone
 
 
-def render_sync(answer: dict[str, Any]) -> str:
+def render_sync(answer: Mapping[str, Any]) -> str:
     return answer["message"]
 
 
-def render_status(record: dict[str, Any]) -> str:
+def render_status(record: Mapping[str, Any]) -> str:
     if not record.get("found"):
         return record["message"]
     info = record.get("progressInfo") or {}
@@ -52,7 +53,7 @@ def render_status(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def render_jobs(groups: dict[str, list[dict[str, Any]]]) -> str:
+def render_jobs(groups: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
     lines = []
     for state, records in groups.items():
         for record in records:
@@ -63,7 +64,7 @@ def render_jobs(groups: dict[str, list[dict[str, Any]]]) -> str:
     return "\n".join(lines) if lines else "No jobs."
 
 
-def render_cleanup(answer: dict[str, Any]) -> str:
+def render_cleanup(answer: Mapping[str, Any]) -> str:
     parts = ", ".join(f"{k} {v}" for k, v in answer["breakdown"].items() if v)
     return answer["message"] + (f" ({parts})" if parts else "")
 
@@ -72,7 +73,7 @@ def _count(value: int | None) -> str:
     return "-" if value is None else f"{value:,}"
 
 
-def render_history(answer: dict[str, Any]) -> str:
+def render_history(answer: Mapping[str, Any]) -> str:
     """One line per run, newest first: when, what, who, how long, what it did or why not."""
     runs = answer["runs"]
     if not runs:
@@ -90,7 +91,7 @@ def render_history(answer: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def render_schedules(answer: dict[str, Any]) -> str:
+def render_schedules(answer: Mapping[str, Any]) -> str:
     zone = answer["timezone"]
     scheduled = [row for row in answer["types"] if row["expression"]]
     if not scheduled:

@@ -13,21 +13,29 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from tasks import jobs
+from tasks.contract import (
+    CleanupAnswer,
+    History,
+    JobRecord,
+    JobStatus,
+    Overview,
+    SyncAnswer,
+)
 
 
 class JobsSource(Protocol):
-    def overview(self) -> dict[str, Any]: ...
-    def job_status(self, job_id: str) -> dict[str, Any]: ...
-    def list_jobs(self, proxy_type: str | None = None) -> dict[str, Any]: ...
+    def overview(self) -> Overview: ...
+    def job_status(self, job_id: str) -> JobStatus: ...
+    def list_jobs(self, proxy_type: str | None = None) -> dict[str, list[JobRecord]]: ...
     def request_sync(
         self, proxy_type: str, force: bool, requested_by: str | None
-    ) -> dict[str, Any]: ...
+    ) -> SyncAnswer: ...
     def cleanup(
         self, proxy_type: str | None = None, states: Sequence[str] | None = None
-    ) -> dict[str, Any]:
+    ) -> CleanupAnswer:
         """Remove the jobs in ``states`` (None: every state); raises InvalidJobState."""
         ...
-    def history(self, proxy_type: str | None = None, limit: int = 50) -> dict[str, Any]:
+    def history(self, proxy_type: str | None = None, limit: int = 50) -> History:
         """Finished runs from the ledger, newest first; raises InvalidLimit,
         UnknownProxyType, DatasetUnavailable (the destination database did not answer)."""
         ...
@@ -38,28 +46,28 @@ class JobsSource(Protocol):
 class LiveSource:
     """The real thing: every call goes through `tasks.jobs`, the one door to job state."""
 
-    def overview(self) -> dict[str, Any]:
+    def overview(self) -> Overview:
         return jobs.overview()
 
-    def job_status(self, job_id: str) -> dict[str, Any]:
+    def job_status(self, job_id: str) -> JobStatus:
         return jobs.job_status(job_id)
 
-    def list_jobs(self, proxy_type: str | None = None) -> dict[str, Any]:
+    def list_jobs(self, proxy_type: str | None = None) -> dict[str, list[JobRecord]]:
         return jobs.list_jobs(proxy_type)
 
     def request_sync(
         self, proxy_type: str, force: bool, requested_by: str | None
-    ) -> dict[str, Any]:
+    ) -> SyncAnswer:
         return jobs.request_sync(
             proxy_type, force=force, requested_by=requested_by, trigger="dashboard"
         )
 
     def cleanup(
         self, proxy_type: str | None = None, states: Sequence[str] | None = None
-    ) -> dict[str, Any]:
+    ) -> CleanupAnswer:
         return jobs.cleanup(proxy_type, states=states)
 
-    def history(self, proxy_type: str | None = None, limit: int = 50) -> dict[str, Any]:
+    def history(self, proxy_type: str | None = None, limit: int = 50) -> History:
         return jobs.history(proxy_type, limit=limit)
 
     def workers(self) -> dict[str, Any]:

@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from tasks.contract import HistoryRun, RunState, Trigger
+
 RUNS_TABLE = "proxytui_runs"
 TOTALS_TABLE = "proxytui_run_totals"
 RUN_STATES = ("completed", "failed", "cancelled")
@@ -39,10 +41,10 @@ class RunEntry:
 
     type: str
     job_id: str
-    state: str
+    state: RunState
     finished_at: int
     attempt: int | None = None
-    trigger: str | None = None
+    trigger: Trigger | None = None
     requested_by: str | None = None
     forced: bool = False
     queued_at: int | None = None
@@ -59,7 +61,7 @@ class RunEntry:
     expected_total: int | None = None
     error: str | None = None
 
-    def as_contract(self) -> dict[str, Any]:
+    def as_contract(self) -> HistoryRun:
         """The run as `tasks.jobs.history` gives it (camelCase, epoch ms)."""
         return {
             "type": self.type,

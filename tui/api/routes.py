@@ -21,6 +21,7 @@ A new route is a function here with its response model from `tui.api.models`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
@@ -72,7 +73,7 @@ Caller = Annotated[str, Depends(requested_by)]
 ProxyTypePath = Annotated[str, Depends(proxy_type_path)]
 
 
-def page_record(record: dict[str, Any]) -> dict[str, Any]:
+def page_record(record: Mapping[str, Any]) -> dict[str, Any]:
     """A job record as the web page reads it: ``completedAt`` / ``failedAt`` beside
     ``finishedAt`` and the stack trace as a list of lines."""
     finished = record.get("finishedAt")
