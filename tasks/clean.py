@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from tasks.catalog import Column, TableSpec
+from tasks.texts import text as catalog_text
 
 # PostgreSQL ``integer``: the deployment's read side is Node, whose pg driver hands
 # ``bigint`` back as a string, so int columns stay 32-bit and wider values are rejected.
@@ -200,11 +201,11 @@ class _Unstorable(ValueError):
 
 def _storable(text: str) -> str:
     if "\x00" in text:
-        raise _Unstorable("contains a NUL character")
+        raise _Unstorable(catalog_text("reject.nul"))
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise _Unstorable("is not valid Unicode (a lone surrogate)") from None
+        raise _Unstorable(catalog_text("reject.surrogate")) from None
     return text
 
 
@@ -217,7 +218,7 @@ def _text(value: Any) -> Any:
         return "true" if value else "false"  # as a JavaScript client would have stored it
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
-            raise _Unstorable(f"{value!r} is not a finite number")
+            raise _Unstorable(catalog_text("reject.not_finite", value=repr(value)))
         return str(value)
     return _json(value)
 
@@ -231,7 +232,7 @@ def _int(value: Any) -> Any:
         number = value
     elif isinstance(value, float):
         if not value.is_integer():
-            raise _Unstorable(f"{value!r} is not a whole number")
+            raise _Unstorable(catalog_text("reject.not_whole", value=repr(value)))
         number = int(value)
     elif isinstance(value, str):
         stripped = value.strip()
@@ -240,11 +241,11 @@ def _int(value: Any) -> Any:
         try:
             number = int(stripped)
         except ValueError:
-            raise _Unstorable(f"{_short(value)} is not an integer") from None
+            raise _Unstorable(catalog_text("reject.not_integer", value=_short(value))) from None
     else:
-        raise _Unstorable(f"{_short(value)} is not an integer")
+        raise _Unstorable(catalog_text("reject.not_integer", value=_short(value)))
     if not INT_MIN <= number <= INT_MAX:
-        raise _Unstorable(f"{number} is out of range for an integer column")
+        raise _Unstorable(catalog_text("reject.integer_range", value=number))
     return number
 
 
@@ -261,7 +262,7 @@ def _bool(value: Any) -> Any:
             return True
         if word in _FALSE:
             return False
-    raise _Unstorable(f"{_short(value)} is not a boolean")
+    raise _Unstorable(catalog_text("reject.not_boolean", value=_short(value)))
 
 
 def _json(value: Any) -> Any:
@@ -277,14 +278,14 @@ def _json(value: Any) -> Any:
     data = _fast_dumps(value)
     if data is not None:  # orjson output is valid UTF-8: only a NUL can be unstorable
         if b"\\u0000" in data:
-            raise _Unstorable("contains a NUL character, which jsonb cannot hold")
+            raise _Unstorable(catalog_text("reject.json_nul"))
         return data.decode()
     try:
         text = _canonical(value)
     except (TypeError, ValueError) as exc:
-        raise _Unstorable(f"cannot be stored as JSON ({exc})") from None
+        raise _Unstorable(catalog_text("reject.not_json", error=exc)) from None
     if "\\u0000" in text:
-        raise _Unstorable("contains a NUL character, which jsonb cannot hold")
+        raise _Unstorable(catalog_text("reject.json_nul"))
     return _storable(text)
 
 
@@ -293,7 +294,7 @@ def _json_plain(value: Any) -> Any:
     if type(value) in _CONTAINERS:
         data = orjson.dumps(value, option=_SORTED)
         if b"\\u0000" in data:
-            raise _Unstorable("contains a NUL character, which jsonb cannot hold")
+            raise _Unstorable(catalog_text("reject.json_nul"))
         return data.decode()
     return _json(value)
 
@@ -302,7 +303,7 @@ def _timestamp(value: Any) -> Any:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _Unstorable(f"{_short(value)} is not a date")
+        raise _Unstorable(catalog_text("reject.not_date", value=_short(value)))
     text = value.strip()
     if text == "":
         return None  # a timestamp column has no way to hold "" other than NULL
@@ -315,10 +316,10 @@ def _timestamp(value: Any) -> Any:
             return date.fromisoformat(text).isoformat()
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise _Unstorable(f"{_short(value)} is not a valid date") from None
+        raise _Unstorable(catalog_text("reject.invalid_date", value=_short(value))) from None
     offset = moment.utcoffset()
     if offset is not None and abs(offset) >= _MAX_OFFSET:
-        raise _Unstorable(f"{_short(value)} has a time zone offset out of range")
+        raise _Unstorable(catalog_text("reject.offset_range", value=_short(value)))
     return moment.isoformat()
 
 
@@ -387,7 +388,7 @@ class RowPreparer:
                     if value is not None and (suspect or type(value) is not str):
                         values[i] = _text(value)
         except _Unstorable as exc:
-            return Rejected(f"column {name}: {exc}")
+            return Rejected(catalog_text("reject.column", column=name, reason=exc))
         return tuple(values)
 
 
@@ -412,7 +413,7 @@ def prepare_row(row: Mapping[str, Any], table: TableSpec) -> tuple[Any, ...] | R
     int, bool and timestamp columns have no representation for it but NULL.
     """
     if not isinstance(row, Mapping):
-        return Rejected(f"row is a {type(row).__name__}, not an object")
+        return Rejected(catalog_text("reject.row_type", kind=type(row).__name__))
     return preparer_for(table)(row)
 
 

@@ -874,6 +874,67 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Queued by {who} (forced)",
         "id": "Diantrekan oleh {who} (dipaksa)",
     },
+    # -- row rejections --
+    "reject.nul": {
+        "en": "contains a NUL character",
+        "id": "berisi karakter NUL",
+    },
+    "reject.surrogate": {
+        "en": "is not valid Unicode (a lone surrogate)",
+        "id": "bukan Unicode yang sah (surrogate tunggal)",
+    },
+    "reject.not_finite": {
+        "en": "{value} is not a finite number",
+        "id": "{value} bukan bilangan berhingga",
+    },
+    "reject.not_whole": {
+        "en": "{value} is not a whole number",
+        "id": "{value} bukan bilangan bulat",
+    },
+    "reject.not_integer": {
+        "en": "{value} is not an integer",
+        "id": "{value} bukan bilangan bulat (integer)",
+    },
+    "reject.integer_range": {
+        "en": "{value} is out of range for an integer column",
+        "id": "{value} di luar jangkauan kolom integer",
+    },
+    "reject.not_boolean": {
+        "en": "{value} is not a boolean",
+        "id": "{value} bukan nilai boolean",
+    },
+    "reject.json_nul": {
+        "en": "contains a NUL character, which jsonb cannot hold",
+        "id": "berisi karakter NUL, yang tidak dapat disimpan jsonb",
+    },
+    "reject.not_json": {
+        "en": "cannot be stored as JSON ({error})",
+        "id": "tidak dapat disimpan sebagai JSON ({error})",
+    },
+    "reject.not_date": {
+        "en": "{value} is not a date",
+        "id": "{value} bukan tanggal",
+    },
+    "reject.invalid_date": {
+        "en": "{value} is not a valid date",
+        "id": "{value} bukan tanggal yang sah",
+    },
+    "reject.offset_range": {
+        "en": "{value} has a time zone offset out of range",
+        "id": "{value} memiliki selisih zona waktu di luar jangkauan",
+    },
+    "reject.column": {
+        "en": "column {column}: {reason}",
+        "id": "kolom {column}: {reason}",
+    },
+    "reject.row_type": {
+        "en": "row is a {kind}, not an object",
+        "id": "baris berupa {kind}, bukan objek",
+    },
+    "reject.not_object": {
+        "en": "row is not an object",
+        "id": "baris bukan objek",
+    },
 }
 
 

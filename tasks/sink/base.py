@@ -392,7 +392,7 @@ class StagedTable(ABC):
     def _record(self, row: Any, facts: RowFacts) -> Record:
         digest, suspect, plain = facts
         if not isinstance(row, Mapping):
-            return (digest, None, "row is not an object") + (None,) * self._width
+            return (digest, None, text("reject.not_object")) + (None,) * self._width
         values = self._prepare(row, suspect=suspect, plain=plain)
         if isinstance(values, Rejected):
             return (digest, source_id(row), values.reason) + (None,) * self._width
