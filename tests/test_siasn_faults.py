@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tasks.errors import JobCancelled, PermanentFailure
 from tasks.siasn.client import SiasnClient, walk_pages
 from tasks.siasn.errors import TokenRejected, UpstreamUnavailable
 from tasks.siasn.fake import FakeSiasn
+from tests.support.jobenv import wait_for
 from tests.support.siasn import ContentStage
 
 
@@ -18,12 +17,6 @@ def _client(fake: FakeSiasn, proxy_type: str, settings, **kw) -> SiasnClient:
     return SiasnClient(
         proxy_type, base_url=fake.base_url, token=fake.token, settings=settings, **kw
     )
-
-
-def _wait_until(condition, limit: float = 5.0) -> None:
-    deadline = time.monotonic() + limit
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.02)
 
 
 def test_429_waits_for_retry_after(fake_siasn, siasn_settings):
@@ -54,7 +47,7 @@ def test_transient_failure_is_retried(fake_siasn, siasn_settings, kind):
         page = client.fetch_page(0)
     assert len(page.rows) == 100
     assert client.retries == 2
-    _wait_until(lambda: len(fake_siasn.requests_for("pensiun")) == 3)  # hung ones end late
+    wait_for(lambda: len(fake_siasn.requests_for("pensiun")) == 3, timeout=5)  # hung ones end late
     assert [r.fault for r in fake_siasn.requests_for("pensiun")] == [kind, kind, None]
 
 
