@@ -168,6 +168,7 @@ class TypeRow(TypedDict):
     job: JobRecord | None
     dataset: Dataset | None
     schedule: str | None
+    scheduleZone: str | None  # the zone the schedule is read in (PROXYTUI_TZ or the host's)
     nextRunAt: int | None
 
 

@@ -325,6 +325,7 @@ def overview(backend: Backend | None = None) -> Overview:
             job=jobs.get(name),
             dataset=dataset_block(latest[name]) if latest is not None else None,
             schedule=schedule.expressions.get(name),
+            scheduleZone=schedule.timezone if name in schedule.expressions else None,
             nextRunAt=schedule.next_run_ms(name, clock),
         )
         for name in PROXY_TYPES

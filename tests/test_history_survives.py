@@ -68,13 +68,17 @@ def test_history_survives_force_cleanup_and_flushall_and_agrees_with_metrics(
     world, start_consumer, redis_server, database_url
 ):
     env, upstream = world
-    start_consumer(config="huey_config.huey", extra_env=env)
+    consumer = start_consumer(config="huey_config.huey", extra_env=env)
     first = jobs.request_sync("pangkat", requested_by="ops")["jobId"]
     assert finished(first)["state"] == "completed"
 
     # A force while the next run is still waiting: the waiting job goes, the run stays.
+    # No consumer runs in between, so the next job cannot have started (else the force
+    # would cancel a running job, which the ledger rightly records as cancelled).
+    consumer.stop()
     second = jobs.request_sync("pangkat", requested_by="ops")["jobId"]
     forced = jobs.request_sync("pangkat", force=True, requested_by="boss")["jobId"]
+    start_consumer(config="huey_config.huey", extra_env=env)
     assert finished(forced)["state"] == "completed"
     assert jobs.job_status(second)["found"] is False
 

@@ -84,16 +84,22 @@ def fmt_time(epoch_ms: int | None, missing: str = "-") -> str:
     return local_time(epoch_ms).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
+def zoned_time(epoch_ms: int, zone: str | None) -> datetime.datetime:
+    """A moment in a named zone (a schedule's), else in the host's."""
+    tz: datetime.tzinfo | None = None
+    if zone:
+        try:
+            tz = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            tz = None
+    return datetime.datetime.fromtimestamp(epoch_ms / 1000, datetime.UTC).astimezone(tz)
+
+
 def fmt_time_in_zone(epoch_ms: int | None, zone: str, missing: str = "-") -> str:
     """`fmt_time` in a named zone (the schedule's), else in the host's."""
     if not epoch_ms:
         return missing
-    try:
-        tz: datetime.tzinfo | None = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        tz = None
-    moment = datetime.datetime.fromtimestamp(epoch_ms / 1000, datetime.UTC).astimezone(tz)
-    return moment.strftime("%Y-%m-%d %H:%M:%S %Z")
+    return zoned_time(epoch_ms, zone).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def fmt_clock(epoch_ms: int | None) -> str:
@@ -277,12 +283,17 @@ def dataset_text(dataset: dict[str, Any] | None, now_ms: int | None, known: bool
     return " · ".join(parts)
 
 
-def next_run_text(next_ms: int | None, now_ms: int | None, short: bool = False) -> str:
-    """"next 02:00 (in 5 h)" for a scheduled type ("next 02:00" if ``short``); "" otherwise."""
+def next_run_text(
+    next_ms: int | None, now_ms: int | None, short: bool = False, zone: str | None = None
+) -> str:
+    """"next 02:00 (in 5 h)" for a scheduled type ("next 02:00" if ``short``); "" otherwise.
+
+    The time is read in the schedule's own zone (``zone``, PROXYTUI_TZ), so it matches the
+    cron expression the operator wrote; without one, in the host's zone."""
     if not next_ms:
         return ""
-    moment = local_time(next_ms)
-    same_day = now_ms is not None and local_time(now_ms).date() == moment.date()
+    moment = zoned_time(next_ms, zone)
+    same_day = now_ms is not None and zoned_time(now_ms, zone).date() == moment.date()
     when = moment.strftime("%H:%M") if same_day else moment.strftime("%a %H:%M")
     if short:
         return text("schedule.next", when=when)

@@ -167,8 +167,9 @@ class TypeCard(Widget):
         dataset = row.get("dataset")
         shown_job = job["jobId"] if job and job["state"] in FINISHED else None
         data = dataset_text(dataset, now_ms, data_known, shown_job) if "dataset" in row else ""
-        upcoming = (next_run_text(row.get("nextRunAt"), now_ms),
-                    next_run_text(row.get("nextRunAt"), now_ms, short=True))
+        zone = row.get("scheduleZone")
+        upcoming = (next_run_text(row.get("nextRunAt"), now_ms, zone=zone),
+                    next_run_text(row.get("nextRunAt"), now_ms, short=True, zone=zone))
         dense = dense_cells(row, job, now_ms, expected, data_known, read_only)
         if job is None:
             state = None if known else "unknown"
