@@ -143,3 +143,12 @@ def test_a_missed_slot_outside_the_grace_is_not_run(job_settings, start_consumer
     assert [kind for _, _, kind, _ in mine] == ["missed"]
     assert jobs.type_status("pensiun")["found"] is False
     assert jobs.overview()["backend"]["queued"] == 0
+
+
+def test_the_dashboard_reads_the_next_run_in_the_schedules_zone() -> None:
+    from tui.format import next_run_text
+
+    now = int(datetime.datetime(2026, 11, 29, 23, 0, tzinfo=UTC).timestamp() * 1000)
+    nxt = int(datetime.datetime(2026, 11, 30, 19, 0, tzinfo=UTC).timestamp() * 1000)
+    assert "02:00" in next_run_text(nxt, now, short=True, zone="Asia/Jakarta")  # 02:00 WIB
+    assert "19:00" in next_run_text(nxt, now, short=True, zone="UTC")
